@@ -1,0 +1,3 @@
+"""Sales Copilot: the application shell and the deterministic core."""
+
+__version__ = "0.1.0"

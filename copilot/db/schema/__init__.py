@@ -1,0 +1,35 @@
+"""All tables. Each domain adds a module here and imports it below, so metadata is complete."""
+
+from copilot.db.schema.base import Base
+from copilot.db.schema.core import (
+    ActivityRow,
+    AuditRow,
+    ContactRow,
+    ContractRow,
+    CustomerRow,
+    DepartmentRow,
+    JobRow,
+    LeadRow,
+    OpportunityRow,
+    SignalRow,
+    StageHistoryRow,
+    TodoRow,
+    UserRow,
+)
+
+__all__ = [
+    "ActivityRow",
+    "AuditRow",
+    "Base",
+    "ContactRow",
+    "ContractRow",
+    "CustomerRow",
+    "DepartmentRow",
+    "JobRow",
+    "LeadRow",
+    "OpportunityRow",
+    "SignalRow",
+    "StageHistoryRow",
+    "TodoRow",
+    "UserRow",
+]

@@ -1,0 +1,1 @@
+"""Customer and contact deduplication: normalisation, keys, matching, clustering, merge."""

@@ -1,0 +1,199 @@
+"""Normalisation of the fields identity is decided on: uscc, company names, phones, emails.
+
+One normaliser for the whole product: dedup matching, signal-to-customer linking, import
+validation and handover people-merging all call these functions, so that '瑞金医院' and
+'上海交通大学医学院附属瑞金医院' mean the same thing everywhere. The vocabulary (legal forms,
+provinces, parent-institution markers) is data in `defaults/names.yaml`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from copilot.errors import InvalidInput
+
+# GB 32100-2015: the code's alphabet (no I, O, Z, S, V) and the position weights 3^i mod 31.
+_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_USCC_SHAPE = re.compile(rf"^[{_USCC_ALPHABET}]{{18}}$")
+
+
+def uscc_check_char(first17: str) -> str:
+    """The 18th character GB 32100-2015 requires after these 17."""
+    total = sum(_USCC_ALPHABET.index(ch) * w for ch, w in zip(first17, _USCC_WEIGHTS, strict=True))
+    return _USCC_ALPHABET[(31 - total % 31) % 31]
+
+
+def uscc_problem(value: str) -> str | None:
+    """Why `value` is not a valid uscc, or None when it is."""
+    code = unicodedata.normalize("NFKC", value).strip().upper()
+    if len(code) != 18:
+        return f"统一社会信用代码 must have 18 characters, got {len(code)}"
+    if not _USCC_SHAPE.match(code):
+        bad = sorted({ch for ch in code if ch not in _USCC_ALPHABET})
+        return f"统一社会信用代码 contains characters not allowed by GB 32100-2015: {''.join(bad)}"
+    expected = uscc_check_char(code[:17])
+    if code[17] != expected:
+        return f"统一社会信用代码 check digit is {code[17]}, GB 32100-2015 requires {expected}"
+    return None
+
+
+def validate_uscc(value: str) -> str:
+    """The canonical (upper-case, half-width) uscc, or InvalidInput naming the problem."""
+    problem = uscc_problem(value)
+    if problem:
+        raise InvalidInput(f"uscc: {problem}", details={"field": "uscc", "value": value})
+    return unicodedata.normalize("NFKC", value).strip().upper()
+
+
+def make_uscc(first17: str) -> str:
+    """A valid uscc from 17 characters (demo data, tests)."""
+    return first17 + uscc_check_char(first17)
+
+
+@dataclass(frozen=True)
+class NameVocabulary:
+    legal_forms_zh: tuple[str, ...]
+    branch_markers_zh: tuple[str, ...]
+    legal_forms_en: tuple[str, ...]
+    parent_markers_zh: tuple[str, ...]
+    region_prefixes: tuple[str, ...]
+
+
+@lru_cache(maxsize=4)
+def load_vocabulary(path: Path | None = None) -> NameVocabulary:
+    raw = yaml.safe_load((path or Path(__file__).with_name("defaults") / "names.yaml").read_text("utf-8"))
+    provinces = [p + s for p in raw["provinces"] for s in raw["province_suffixes"]] + raw["provinces"]
+    cities = [c + s for c in raw["cities"] for s in raw["city_suffixes"]] + raw["cities"]
+    prefixes = sorted(set(provinces + cities), key=len, reverse=True)
+    return NameVocabulary(
+        legal_forms_zh=tuple(sorted(raw["legal_forms_zh"], key=len, reverse=True)),
+        branch_markers_zh=tuple(raw["branch_markers_zh"]),
+        legal_forms_en=tuple(sorted(raw["legal_forms_en"], key=len, reverse=True)),
+        parent_markers_zh=tuple(raw["parent_markers_zh"]),
+        region_prefixes=tuple(prefixes),
+    )
+
+
+_PUNCT = re.compile(r"[\s\-_.,;:!?'\"、,。;:!?“”‘’·•/\\|()\[\]{}<>《》〈〉【】]+")
+_BRACKETED = re.compile(r"[((]([^()()]*)[))]")
+
+
+def fold_width(text: str) -> str:
+    """Full-width to half-width, compatibility forms folded (NFKC), lower-case for Latin."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def normalise_company_name(name: str | None, vocabulary: NameVocabulary | None = None) -> str:
+    """The comparable core of a company name.
+
+    '上海交通大学医学院附属瑞金医院' and '上海瑞金医院有限公司' both give '瑞金医院'.
+    Bracketed places are kept as content ('腾讯科技(深圳)' -> '腾讯科技深圳') because they
+    distinguish entities; the legal form, a leading region and a parent institution do not.
+    """
+    if not name:
+        return ""
+    vocab = vocabulary or load_vocabulary()
+    text = fold_width(name).strip()
+    text = _BRACKETED.sub(lambda m: m.group(1), text)
+    for marker in vocab.parent_markers_zh:
+        index = text.rfind(marker)
+        if 0 <= index < len(text) - len(marker):
+            text = text[index + len(marker) :]
+    for form in vocab.legal_forms_en:
+        if text.endswith(form):
+            text = text[: -len(form)].rstrip(" ,.")
+    changed = True
+    while changed:  # '集团有限公司' style stacks: strip repeatedly from the end
+        changed = False
+        for form in vocab.legal_forms_zh:
+            if text.endswith(form) and len(text) > len(form) + 1:
+                text = text[: -len(form)]
+                changed = True
+                break
+    stripped_region = True
+    while stripped_region:  # '上海市上海' and '广东省深圳市' prefixes
+        stripped_region = False
+        for prefix in vocab.region_prefixes:
+            if text.startswith(prefix) and len(text) - len(prefix) >= 2:
+                text = text[len(prefix) :]
+                stripped_region = True
+                break
+    return _PUNCT.sub("", text)
+
+
+def is_branch(name: str | None, vocabulary: NameVocabulary | None = None) -> bool:
+    vocab = vocabulary or load_vocabulary()
+    return bool(name) and any(marker in name for marker in vocab.branch_markers_zh)
+
+
+_DIGITS = re.compile(r"\D+")
+
+
+def normalise_phone(phone: str | None) -> str:
+    """Digits only, country code and trunk formatting removed: mobile '13812345678', landline '02164370045'.
+
+    Extensions ('转8001', 'ext 12') are dropped: they name a desk, not an organisation.
+    """
+    if not phone:
+        return ""
+    text = fold_width(phone)
+    text = re.split(r"(?:转|ext\.?|x)\s*\d+$", text)[0]
+    digits = _DIGITS.sub("", text)
+    if digits.startswith("0086"):
+        digits = digits[4:]
+    elif digits.startswith("86") and len(digits) in (13, 12, 11 + 2):
+        digits = digits[2:]
+    if len(digits) in (9, 10) and not digits.startswith(("0", "1")):
+        digits = "0" + digits  # area code written without its trunk zero ('+86 21 6437 0045')
+    return digits
+
+
+def phone_kind(phone: str | None) -> str:
+    """'mobile', 'landline' or 'invalid' for a phone number in mainland China's numbering plan."""
+    digits = normalise_phone(phone)
+    if re.fullmatch(r"1[3-9]\d{9}", digits):
+        return "mobile"
+    if re.fullmatch(r"0\d{2,3}\d{7,8}", digits):
+        return "landline"
+    return "invalid"
+
+
+def normalise_email(email: str | None) -> str:
+    """Lower-case, trimmed; the domain is what matters for companies, the whole address for people."""
+    return fold_width(email).strip() if email else ""
+
+
+def email_domain(email: str | None) -> str:
+    address = normalise_email(email)
+    return address.rsplit("@", 1)[1] if "@" in address else ""
+
+
+def normalise_address(address: str | None) -> str:
+    """Width-folded address without punctuation or the leading region (which the city field carries)."""
+    if not address:
+        return ""
+    text = fold_width(address)
+    vocab = load_vocabulary()
+    for _ in range(3):
+        for prefix in vocab.region_prefixes:
+            if text.startswith(prefix):
+                text = text[len(prefix) :]
+                break
+    return _PUNCT.sub("", text)
+
+
+def normalise_person_name(name: str | None) -> str:
+    """'李 总' and '李总' alike; Latin names case-folded with their parts sorted ('Doe, Jane' = 'jane doe')."""
+    if not name:
+        return ""
+    text = fold_width(name).strip()
+    if re.search(r"[a-z]", text):
+        return " ".join(sorted(part for part in re.split(r"[\s,.]+", text) if part))
+    return _PUNCT.sub("", text)

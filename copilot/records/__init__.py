@@ -1,0 +1,1 @@
+"""Generic record services for the CRM entities."""

@@ -1,0 +1,280 @@
+"""List, get, create and update for the CRM entities, with visibility inside every query.
+
+Every writer (API, import, demo, worker) comes through `create_record` / `update_record`, so the
+rules attached to an entity (derived keys, references checked, audit entry, arrival hooks such as
+lead routing) hold whoever writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import Select, asc, desc, func, or_, select
+from sqlalchemy.orm import Session
+
+from copilot import auth
+from copilot.clock import now
+from copilot.db import audit
+from copilot.db.schema import (
+    Base,
+    ContactRow,
+    CustomerRow,
+    DepartmentRow,
+    LeadRow,
+    OpportunityRow,
+    StageHistoryRow,
+    UserRow,
+)
+from copilot.errors import InvalidInput, NotFound
+from copilot.models import Page
+from copilot.records.specs import EntitySpec
+
+MAX_LIMIT = 500
+
+# Hooks run inside the writer's transaction after a row is created: (session, caller, row).
+# Engines register here at start-up (see copilot.bootstrap) so that records never import them.
+AfterCreate = Callable[[Session, auth.Caller, Base], None]
+AFTER_CREATE: dict[str, list[AfterCreate]] = {}
+
+
+def register_after_create(entity: str, hook: AfterCreate) -> None:
+    hooks = AFTER_CREATE.setdefault(entity, [])
+    if hook not in hooks:
+        hooks.append(hook)
+
+
+_REFERENCES: dict[str, type[Base]] = {
+    "owner_id": UserRow,
+    "author_id": UserRow,
+    "department_id": DepartmentRow,
+    "customer_id": CustomerRow,
+    "contact_id": ContactRow,
+    "opportunity_id": OpportunityRow,
+    "lead_id": LeadRow,
+}
+
+
+def _check_references(session: Session, caller: auth.Caller, values: dict[str, Any]) -> None:
+    for field_name, table in _REFERENCES.items():
+        ref = values.get(field_name)
+        if ref is None:
+            continue
+        if session.get(table, ref) is None:
+            raise InvalidInput(
+                f"{field_name} {ref} does not exist", details={"field": field_name, "value": ref}
+            )
+        visible = (
+            table is not CustomerRow
+            or caller.is_admin
+            or session.scalar(
+                select(CustomerRow.id).where(CustomerRow.id == ref, auth.customer_scope(caller))
+            )
+            is not None
+        )
+        if not visible:
+            raise InvalidInput(
+                f"customer {ref} is not visible to you", details={"field": field_name, "value": ref}
+            )
+
+
+def _fill_department_from_owner(session: Session, row_cls: type[Base], values: dict[str, Any]) -> None:
+    if values.get("owner_id") and not values.get("department_id") and hasattr(row_cls, "department_id"):
+        owner = session.get(UserRow, values["owner_id"])
+        if owner is not None:
+            values["department_id"] = owner.department_id
+
+
+def _apply_filters(
+    stmt: Select[Any], spec: EntitySpec, filters: dict[str, Any], q: str | None
+) -> Select[Any]:
+    for key, value in filters.items():
+        if value is None:
+            continue
+        if key not in spec.filters:
+            raise InvalidInput(
+                f"cannot filter {spec.plural} by {key!r}",
+                details={"field": key, "allowed": list(spec.filters)},
+            )
+        stmt = stmt.where(getattr(spec.row, key) == value)
+    if q:
+        pattern = f"%{q.strip()}%"
+        stmt = stmt.where(or_(*(getattr(spec.row, col).ilike(pattern) for col in spec.search)))
+    if hasattr(spec.row, "merged_into_id"):
+        stmt = stmt.where(spec.row.merged_into_id.is_(None))
+    return stmt
+
+
+def _order(spec: EntitySpec, sort: str | None) -> Any:
+    sort = sort or spec.default_sort
+    field_name = sort.lstrip("-")
+    if field_name not in spec.sorts:
+        raise InvalidInput(
+            f"cannot sort {spec.plural} by {field_name!r}",
+            details={"field": "sort", "allowed": list(spec.sorts)},
+        )
+    column = getattr(spec.row, field_name)
+    return desc(column) if sort.startswith("-") else asc(column)
+
+
+def list_records(
+    session: Session,
+    caller: auth.Caller,
+    spec: EntitySpec,
+    *,
+    filters: dict[str, Any] | None = None,
+    q: str | None = None,
+    sort: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page[Any]:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(
+            f"limit must be between 1 and {MAX_LIMIT}", details={"field": "limit", "value": limit}
+        )
+    if offset < 0:
+        raise InvalidInput("offset must not be negative", details={"field": "offset", "value": offset})
+    base = _apply_filters(select(spec.row).where(spec.scope(caller)), spec, filters or {}, q)
+    total = session.scalar(select(func.count()).select_from(base.order_by(None).subquery())) or 0
+    rows = session.scalars(
+        base.order_by(_order(spec, sort), desc(spec.row.id)).limit(limit).offset(offset)
+    ).all()
+    return Page[spec.out](
+        items=[spec.out.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
+    )  # type: ignore[name-defined]
+
+
+def get_row(session: Session, caller: auth.Caller, spec: EntitySpec, record_id: int) -> Base:
+    row = session.scalar(select(spec.row).where(spec.row.id == record_id, spec.scope(caller)))
+    if row is None:
+        exists = session.get(spec.row, record_id) is not None
+        hint = " (it exists but is not visible to you)" if exists else ""
+        raise NotFound(
+            f"{spec.name} {record_id} not found{hint}",
+            details={"id": record_id, "entity": spec.name, "exists": exists},
+        )
+    return row
+
+
+def get_record(session: Session, caller: auth.Caller, spec: EntitySpec, record_id: int) -> BaseModel:
+    return spec.out.model_validate(get_row(session, caller, spec, record_id))
+
+
+def _column_values(spec: EntitySpec, data: BaseModel, *, exclude_unset: bool) -> dict[str, Any]:
+    values = data.model_dump(exclude_unset=exclude_unset)
+    columns = set(spec.row.__table__.columns.keys())
+    return spec.derive({k: v for k, v in values.items() if k in columns})
+
+
+def build_row(session: Session, caller: auth.Caller, spec: EntitySpec, data: BaseModel) -> Base:
+    """A new row from validated input, with references checked and derived columns filled."""
+    values = _column_values(spec, data, exclude_unset=False)
+    if values.get("created_at") is None:
+        values.pop("created_at", None)
+    if spec.row is OpportunityRow:
+        values.setdefault("stage_entered_at", values.get("created_at") or now())
+    if spec.row.__name__ == "ActivityRow" and not values.get("occurred_at"):
+        values["occurred_at"] = now()
+    _check_references(session, caller, values)
+    _fill_department_from_owner(session, spec.row, values)
+    return spec.row(**values)
+
+
+def after_insert(session: Session, caller: auth.Caller, spec: EntitySpec, row: Base) -> None:
+    """What follows a new row in the same transaction: the audit entry and the entity's hooks."""
+    actor = caller.id or None
+    audit.record(
+        session,
+        actor_id=actor,
+        action=f"{spec.name}.create",
+        entity=spec.name,
+        entity_id=row.id,
+        after=audit.snapshot(row),
+    )
+    if isinstance(row, OpportunityRow):
+        session.add(
+            StageHistoryRow(
+                opportunity_id=row.id,
+                from_stage=None,
+                to_stage=row.stage,
+                actor_id=actor,
+                at=row.stage_entered_at,
+                reason="created",
+            )
+        )
+    for hook in AFTER_CREATE.get(spec.name, []):
+        hook(session, caller, row)
+
+
+def create_record(session: Session, caller: auth.Caller, spec: EntitySpec, data: BaseModel) -> BaseModel:
+    if spec.create is None:
+        raise InvalidInput(
+            f"{spec.plural} cannot be created through this route", details={"entity": spec.plural}
+        )
+    row = build_row(session, caller, spec, data)
+    session.add(row)
+    session.flush()
+    after_insert(session, caller, spec, row)
+    session.flush()
+    return spec.out.model_validate(row)
+
+
+def apply_update(
+    session: Session, caller: auth.Caller, spec: EntitySpec, row: Base, values: dict[str, Any]
+) -> Base:
+    """Change columns of a row the caller may see, with the audit entry; shared by PATCH and re-import."""
+    values = spec.derive(dict(values))
+    _check_references(session, caller, values)
+    before = audit.snapshot(row)
+    for key, value in values.items():
+        setattr(row, key, value)
+    session.flush()
+    after = audit.snapshot(row)
+    changed = {k for k in after if before.get(k) != after.get(k) and k != "updated_at"}
+    if changed:
+        audit.record(
+            session,
+            actor_id=caller.id or None,
+            action=f"{spec.name}.update",
+            entity=spec.name,
+            entity_id=row.id,
+            before={k: before[k] for k in changed},
+            after={k: after[k] for k in changed},
+        )
+    return row
+
+
+def update_record(
+    session: Session, caller: auth.Caller, spec: EntitySpec, record_id: int, patch: BaseModel
+) -> BaseModel:
+    if spec.patch is None:
+        raise InvalidInput(
+            f"{spec.plural} cannot be changed through this route", details={"entity": spec.plural}
+        )
+    row = get_row(session, caller, spec, record_id)
+    values = _column_values(spec, patch, exclude_unset=True)
+    if not values:
+        raise InvalidInput(
+            "the update names no field to change", details={"allowed": list(spec.patch.model_fields)}
+        )
+    return spec.out.model_validate(apply_update(session, caller, spec, row, values))
+
+
+def insert_many(
+    session: Session, caller: auth.Caller, spec: EntitySpec, items: list[BaseModel], *, batch: int = 500
+) -> list[Base]:
+    """Create many records in the caller's transaction, flushing in batches (bulk loads, demo data).
+
+    Same rules as `create_record` (references, derived keys, audit, hooks), fewer round trips.
+    """
+    created: list[Base] = []
+    for start in range(0, len(items), batch):
+        rows = [build_row(session, caller, spec, item) for item in items[start : start + batch]]
+        session.add_all(rows)
+        session.flush()
+        for row in rows:
+            after_insert(session, caller, spec, row)
+        session.flush()
+        created.extend(rows)
+    return created

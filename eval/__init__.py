@@ -1,0 +1,1 @@
+"""Evaluations: labelled datasets and runners. `python -m eval <suite>` prints the suite's metrics."""

@@ -62,6 +62,33 @@ def serve(
     uvicorn.run(create_app(ctx), host=host, port=port, log_level=ctx.settings.log_level.lower())
 
 
+@app.command("worker")
+def worker_cmd(
+    once: Annotated[
+        bool, typer.Option("--once", help="Run what is due now, then exit (cron-style).")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run background jobs and periodic tasks (SLA timers, stage timeouts, the weekly report)."""
+    import signal
+    import threading
+
+    from copilot.worker import run_forever, run_once
+
+    ctx = context()
+    if once:
+        ran = run_once(ctx)
+        emit({"jobs_run": ran}, as_json, lambda d: out.print(f"ran {d['jobs_run']} jobs"))
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    err.print("worker running; Ctrl-C to stop")
+    try:
+        run_forever(ctx, stop)
+    except KeyboardInterrupt:
+        stop.set()
+
+
 # --- users -----------------------------------------------------------------------------------
 
 

@@ -245,6 +245,8 @@ class JobRow(Base):
     __tablename__ = "jobs"
     id: Mapped[int] = mapped_column(PK, primary_key=True)
     kind: Mapped[str] = mapped_column(String(60), index=True)
+    # a periodic run's slot ("stages.timeouts@2026-11-24T10:00"): two workers cannot enqueue it twice
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     status: Mapped[str] = mapped_column(String(12), default="queued", index=True)
     run_after: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)

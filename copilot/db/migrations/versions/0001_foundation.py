@@ -2,7 +2,7 @@
 
 Revision ID: 0001_foundation
 Revises:
-Create Date: 2026-11-24 04:17:17.091365
+Create Date: 2026-11-24 04:19:24.477518
 """
 
 import sqlalchemy as sa
@@ -70,6 +70,7 @@ def upgrade() -> None:
         "jobs",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("kind", sa.String(length=60), nullable=False),
+        sa.Column("dedupe_key", sa.String(length=200), nullable=True),
         sa.Column(
             "payload",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
@@ -90,6 +91,7 @@ def upgrade() -> None:
         sa.Column("created_at", copilot.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("finished_at", copilot.db.types.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_jobs")),
+        sa.UniqueConstraint("dedupe_key", name=op.f("uq_jobs_dedupe_key")),
     )
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_jobs_kind"), ["kind"], unique=False)

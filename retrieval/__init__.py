@@ -1,0 +1,1 @@
+"""Retrieval: embeddings, the vector store, hybrid search and indexing."""

@@ -16,6 +16,7 @@ from copilot.db.schema.core import (
     TodoRow,
     UserRow,
 )
+from copilot.db.schema.dedup import MergeRow
 
 __all__ = [
     "ActivityRow",
@@ -27,6 +28,7 @@ __all__ = [
     "DepartmentRow",
     "JobRow",
     "LeadRow",
+    "MergeRow",
     "OpportunityRow",
     "SignalRow",
     "StageHistoryRow",

@@ -147,14 +147,15 @@ def _core(name: str, vocab: NameVocabulary) -> str:
         index = text.rfind(marker)
         if 0 <= index < len(text) - len(marker):
             text = text[index + len(marker) :]
-    for form in vocab.legal_forms_en:
-        if text.endswith(form):
-            text = text[: -len(form)].rstrip(" ,.")
-    while True:  # '集团有限公司' style stacks: strip repeatedly from the end
+    while True:  # '集团有限公司' stacks and 'Corp.有限公司' mixes: strip repeatedly from the end
         match = vocab.legal_form_pattern.search(text)
-        if not match or match.start() < 2:
+        if match and match.start() >= 2:
+            text = text[: match.start()].rstrip()
+            continue
+        english = next((f for f in vocab.legal_forms_en if text.endswith(f) and len(text) > len(f) + 1), None)
+        if english is None:
             break
-        text = text[: match.start()]
+        text = text[: -len(english)].rstrip(" ,.")
     text = _PUNCT.sub("", text) if not re.search(r"[a-z]", text) else text
     while True:  # '上海市上海' and '广东省深圳市' prefixes
         match = vocab.region_pattern.match(text)
@@ -207,7 +208,10 @@ def normalise_phone(phone: str | None) -> str:
         return ""
     text = fold_width(phone)
     text = re.split(r"(?:转|ext\.?|x)\s*\d+$", text)[0]
+    text = re.sub(r"^\+86\s*(?=\+)", "", text.strip())  # '+86 +1 892 ...': a prefix typed before a foreign number
     digits = _DIGITS.sub("", text)
+    if text.startswith(("+", "00")) and not digits.startswith(("86", "0086")):
+        return "+" + digits.removeprefix("00")  # a foreign number: keep its country code, never read it as Chinese
     if digits.startswith("0086"):
         digits = digits[4:]
     elif digits.startswith("86") and len(digits) in (13, 12, 11 + 2):

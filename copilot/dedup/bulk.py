@@ -35,7 +35,14 @@ def merge_clusters(
     return {
         "applied": apply,
         "min_score": threshold,
-        "clusters": [{"score": c["score"], "ids": [m["id"] for m in c["members"]], "names": [m.get("name") for m in c["members"]]} for c in chosen],
+        "clusters": [
+            {
+                "score": c["score"],
+                "ids": [m["id"] for m in c["members"]],
+                "names": [m.get("name") for m in c["members"]],
+            }
+            for c in chosen
+        ],
         "merged": merged,
         "failed": failed,
     }

@@ -12,7 +12,9 @@ from copilot.auth import system_caller
 from copilot.cli.common import JSON_HELP, context, emit, err, out
 
 NAME = "dedup"
-app = typer.Typer(help="Find, explain, merge and undo duplicate customers and contacts.", no_args_is_help=True)
+app = typer.Typer(
+    help="Find, explain, merge and undo duplicate customers and contacts.", no_args_is_help=True
+)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
 
@@ -23,7 +25,9 @@ def scan(
     input_file: Annotated[
         Path | None, typer.Option("--input", help="CSV or JSONL file to scan instead of the store")
     ] = None,
-    rules: Annotated[Path | None, typer.Option(help="rules YAML (default: the entity's bundled rules)")] = None,
+    rules: Annotated[
+        Path | None, typer.Option(help="rules YAML (default: the entity's bundled rules)")
+    ] = None,
     html: Annotated[Path | None, typer.Option(help="also write an HTML report to this file")] = None,
     limit: Annotated[int | None, typer.Option(help="clusters shown at most (the rate counts all)")] = None,
     as_json: JsonOpt = False,
@@ -55,11 +59,16 @@ def _print_scan(report: dict[str, Any]) -> None:
         f"(rules {report['rules']})"
     )
     for number, cluster in enumerate(report["clusters"][:50], 1):
-        table = Table(title=f"cluster {number}: score {cluster['score']:.2f}" + (" (auto-merge)" if cluster["auto_merge"] else ""))
+        table = Table(
+            title=f"cluster {number}: score {cluster['score']:.2f}"
+            + (" (auto-merge)" if cluster["auto_merge"] else "")
+        )
         for column in ("id", "external_id", "name", "phone", "updated_at"):
             table.add_column(column)
         for m in cluster["members"]:
-            table.add_row(*(str(m.get(c) or "") for c in ("id", "external_id", "name", "phone", "updated_at")))
+            table.add_row(
+                *(str(m.get(c) or "") for c in ("id", "external_id", "name", "phone", "updated_at"))
+            )
         out.print(table)
         for pair in cluster["pairs"]:
             out.print(f"  {pair['left']} ~ {pair['right']}: {pair['score']:.2f}, {pair['reason']}")
@@ -69,11 +78,14 @@ def _print_scan(report: dict[str, Any]) -> None:
 
 @app.command()
 def merge(
-    ids: Annotated[list[int], typer.Argument(help="MASTER DUP...: the first id is kept unless --auto-master")],
+    ids: Annotated[
+        list[int], typer.Argument(help="MASTER DUP...: the first id is kept unless --auto-master")
+    ],
     entity: Annotated[str, typer.Option(help="customers or contacts")] = "customers",
     reason: Annotated[str, typer.Option(help="why (kept in the audit log)")] = "",
     auto_master: Annotated[
-        bool, typer.Option("--auto-master", help="keep the most recently updated record instead of the first id")
+        bool,
+        typer.Option("--auto-master", help="keep the most recently updated record instead of the first id"),
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -85,18 +97,26 @@ def merge(
         result = do_merge(
             session, system_caller(), entity, ids, master_id=None if auto_master else ids[0], reason=reason
         )
-    emit(result, as_json, lambda r: out.print(
-        f"merge {r['merge_id']}: {r['duplicate_ids']} -> {r['master_id']}; moved {r['moved'] or 'nothing'}; "
-        f"filled {sorted(r['filled']) or 'nothing'}. Undo: copilot dedup unmerge {r['merge_id']}"
-    ))
+    emit(
+        result,
+        as_json,
+        lambda r: out.print(
+            f"merge {r['merge_id']}: {r['duplicate_ids']} -> {r['master_id']}; moved {r['moved'] or 'nothing'}; "
+            f"filled {sorted(r['filled']) or 'nothing'}. Undo: copilot dedup unmerge {r['merge_id']}"
+        ),
+    )
 
 
 @app.command("merge-clusters")
 def merge_clusters(
     entity: Annotated[str, typer.Option(help="customers or contacts")] = "customers",
     min_score: Annotated[float | None, typer.Option(help="default: the rules' auto_merge threshold")] = None,
-    apply: Annotated[bool, typer.Option("--apply", help="merge; without it only the preview is printed")] = False,
-    reason: Annotated[str, typer.Option(help="kept in the audit log")] = "bulk merge of clusters above threshold",
+    apply: Annotated[
+        bool, typer.Option("--apply", help="merge; without it only the preview is printed")
+    ] = False,
+    reason: Annotated[
+        str, typer.Option(help="kept in the audit log")
+    ] = "bulk merge of clusters above threshold",
     as_json: JsonOpt = False,
 ) -> None:
     """Bulk: merge every cluster at or above the auto-merge threshold, after a preview."""
@@ -104,23 +124,37 @@ def merge_clusters(
 
     ctx = context()
     result = do_bulk(ctx, system_caller(), entity, min_score=min_score, apply=apply, reason=reason)
-    emit(result, as_json, lambda r: out.print(
-        f"{len(r['clusters'])} clusters ≥ {r['min_score']:.2f}"
-        + (f": {len(r['merged'])} merged, {len(r['failed'])} failed" if r["applied"] else " (preview; --apply to merge)")
-    ))
+    emit(
+        result,
+        as_json,
+        lambda r: out.print(
+            f"{len(r['clusters'])} clusters ≥ {r['min_score']:.2f}"
+            + (
+                f": {len(r['merged'])} merged, {len(r['failed'])} failed"
+                if r["applied"]
+                else " (preview; --apply to merge)"
+            )
+        ),
+    )
 
 
 @app.command()
-def unmerge(merge_id: Annotated[int, typer.Argument(help="the merge's id")], as_json: JsonOpt = False) -> None:
+def unmerge(
+    merge_id: Annotated[int, typer.Argument(help="the merge's id")], as_json: JsonOpt = False
+) -> None:
     """Undo a merge exactly (rows changed since are listed and left as they are)."""
     from copilot.dedup.merge import unmerge as do_unmerge
 
     ctx = context()
     with ctx.db.transaction() as session:
         result = do_unmerge(session, system_caller(), merge_id)
-    emit(result, as_json, lambda r: out.print(
-        f"merge {merge_id} undone: {r['restored_rows']} rows restored, {len(r['left_as_is'])} left as they are"
-    ))
+    emit(
+        result,
+        as_json,
+        lambda r: out.print(
+            f"merge {merge_id} undone: {r['restored_rows']} rows restored, {len(r['left_as_is'])} left as they are"
+        ),
+    )
 
 
 @app.command()
@@ -150,7 +184,9 @@ def silent(
 
     ctx = context()
     with ctx.db.transaction() as session:
-        result = silent_customers(session, system_caller(), days=days or ctx.settings.silent_customer_days, notify=notify)
+        result = silent_customers(
+            session, system_caller(), days=days or ctx.settings.silent_customer_days, notify=notify
+        )
     emit(result, as_json, _print_silent)
 
 

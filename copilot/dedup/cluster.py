@@ -23,7 +23,9 @@ class _UnionFind:
         self.keys: dict[int, list[set[str]]] = {}
         self.prepared = prepared
         self.split_columns = [
-            col for key, col in zip(prepared.rules.strong_keys, prepared.strong, strict=True) if key.split_on_conflict
+            col
+            for key, col in zip(prepared.rules.strong_keys, prepared.strong, strict=True)
+            if key.split_on_conflict
         ]
 
     def find(self, x: int) -> int:

@@ -150,7 +150,10 @@ class Prepared:
             value = record.get(name)
             column.append(normaliser(value) if value not in (None, "") else "")
         for column, key in zip(self.strong, self.rules.strong_keys, strict=True):
-            parts = [NORMALISE[n](record.get(f)) if record.get(f) not in (None, "") else "" for f, n in key.fields.items()]
+            parts = [
+                NORMALISE[n](record.get(f)) if record.get(f) not in (None, "") else ""
+                for f, n in key.fields.items()
+            ]
             column.append("|".join(parts) if all(parts) else "")
         return index
 
@@ -180,7 +183,9 @@ def compare(prepared: Prepared, i: int, j: int, *, explain: bool = True) -> Pair
                 fields = _field_scores(prepared, i, j) if explain else []
                 return PairResult(i, j, 1.0, f"strong_key:{key.name}", fields)
             if key.split_on_conflict:
-                return PairResult(i, j, 0.0, f"conflict:{key.name}", _field_scores(prepared, i, j) if explain else [])
+                return PairResult(
+                    i, j, 0.0, f"conflict:{key.name}", _field_scores(prepared, i, j) if explain else []
+                )
     total = weighted = 0.0
     compared = 0
     scores: list[FieldScore] = []
@@ -222,7 +227,11 @@ def candidate_pairs(prepared: Prepared) -> Iterator[tuple[int, int]]:
     in key order (and in reversed-key order, which catches differing prefixes).
     """
     blocking = prepared.rules.blocking
-    names = prepared.column(prepared.rules.label_field) if prepared.rules.label_field in prepared.field_names else None
+    names = (
+        prepared.column(prepared.rules.label_field)
+        if prepared.rules.label_field in prepared.field_names
+        else None
+    )
     for key in blocking.exact:
         blocks: dict[str, list[int]] = {}
         for index, value in enumerate(prepared.column(key)):

@@ -24,7 +24,17 @@ from copilot.models import Role
 from copilot.records.specs import CONTACTS, CUSTOMERS, EntitySpec
 
 # Columns a merge never copies from a duplicate: identity, bookkeeping, derived keys, ownership.
-NOT_FILLED = {"id", "external_id", "merged_into_id", "created_at", "updated_at", "name_key", "phone_key", "owner_id", "department_id"}
+NOT_FILLED = {
+    "id",
+    "external_id",
+    "merged_into_id",
+    "created_at",
+    "updated_at",
+    "name_key",
+    "phone_key",
+    "owner_id",
+    "department_id",
+}
 
 
 def _spec(entity: str) -> EntitySpec:
@@ -65,7 +75,8 @@ def _check_visible(session: Session, caller: auth.Caller, spec: EntitySpec, ids:
     hidden = [i for i in ids if i not in visible]
     if hidden:
         raise NotFound(
-            f"{spec.name} {hidden[0]} not found or not visible to you", details={"field": "ids", "ids": hidden}
+            f"{spec.name} {hidden[0]} not found or not visible to you",
+            details={"field": "ids", "ids": hidden},
         )
 
 
@@ -84,7 +95,9 @@ def merge(
     spec = _spec(entity)
     unique = sorted(set(ids) | ({master_id} if master_id else set()))
     if len(unique) < 2:
-        raise InvalidInput("a merge needs at least two different records", details={"field": "ids", "value": ids})
+        raise InvalidInput(
+            "a merge needs at least two different records", details={"field": "ids", "value": ids}
+        )
     _check_visible(session, caller, spec, unique)
     rows = _locked(session, spec.row, unique)
     missing = [i for i in unique if i not in rows]
@@ -106,17 +119,21 @@ def merge(
                 details={"field": "ids", "customers": sorted(customers)},
             )
     master = rows[master_id] if master_id else max(rows.values(), key=lambda r: (r.updated_at, r.id))
-    duplicates = sorted((r for r in rows.values() if r.id != master.id), key=lambda r: (r.updated_at, r.id), reverse=True)
+    duplicates = sorted(
+        (r for r in rows.values() if r.id != master.id), key=lambda r: (r.updated_at, r.id), reverse=True
+    )
     dup_ids = [d.id for d in duplicates]
     master_before = audit.snapshot(master)
     duplicates_before = [audit.snapshot(d) for d in duplicates]
 
     filled: dict[str, Any] = {}
-    for column in spec.row.__table__.columns.keys():
+    for column in [c.key for c in spec.row.__table__.columns]:
         if column in NOT_FILLED:
             continue
         if column == "tags":
-            union = list(dict.fromkeys([*(master.tags or []), *(t for d in duplicates for t in (d.tags or []))]))
+            union = list(
+                dict.fromkeys([*(master.tags or []), *(t for d in duplicates for t in (d.tags or []))])
+            )
             if union != list(master.tags or []):
                 filled["tags"] = union
             continue
@@ -177,7 +194,9 @@ def merge(
     return summary
 
 
-def _move_references(session: Session, spec: EntitySpec, dup_ids: list[int], master_id: int) -> list[dict[str, Any]]:
+def _move_references(
+    session: Session, spec: EntitySpec, dup_ids: list[int], master_id: int
+) -> list[dict[str, Any]]:
     moved: list[dict[str, Any]] = []
     for table, column in referencing_columns(spec.row.__tablename__):
         if "id" not in table.c:
@@ -217,12 +236,16 @@ def unmerge(session: Session, caller: auth.Caller, merge_id: int) -> dict[str, A
         raise NotFound(f"merge {merge_id} not found", details={"field": "merge_id", "value": merge_id})
     session.refresh(record)
     if record.status != "merged":
-        raise Conflict(f"merge {merge_id} is already undone", code="already_undone", details={"merge_id": merge_id})
+        raise Conflict(
+            f"merge {merge_id} is already undone", code="already_undone", details={"merge_id": merge_id}
+        )
     spec = _spec(record.entity)
     involved = {record.master_id, *record.duplicate_ids}
     _check_visible(session, caller, spec, [record.master_id])
     later = session.scalars(
-        select(MergeRow).where(MergeRow.entity == record.entity, MergeRow.status == "merged", MergeRow.id > record.id)
+        select(MergeRow).where(
+            MergeRow.entity == record.entity, MergeRow.status == "merged", MergeRow.id > record.id
+        )
     ).all()
     blocking = [m.id for m in later if involved & {m.master_id, *m.duplicate_ids}]
     if blocking:
@@ -253,7 +276,14 @@ def unmerge(session: Session, caller: auth.Caller, merge_id: int) -> dict[str, A
         if current == after.get(column):
             restore[column] = record.master_before.get(column)
         else:
-            kept.append({"table": spec.row.__tablename__, "id": master.id, "column": column, "why": "changed since the merge"})
+            kept.append(
+                {
+                    "table": spec.row.__tablename__,
+                    "id": master.id,
+                    "column": column,
+                    "why": "changed since the merge",
+                }
+            )
     if restore:
         restore = spec.derive(restore)
     restore["updated_at"] = _parse(record.master_before.get("updated_at"))
@@ -326,11 +356,19 @@ def _owner_ids(session: Session, spec: EntitySpec, snapshots: list[dict[str, Any
     customer_ids = {s["customer_id"] for s in snapshots if s.get("customer_id")}
     if not customer_ids:
         return set()
-    return {o for o in session.scalars(select(CustomerRow.owner_id).where(CustomerRow.id.in_(customer_ids))) if o}
+    return {
+        o for o in session.scalars(select(CustomerRow.owner_id).where(CustomerRow.id.in_(customer_ids))) if o
+    }
 
 
 def _notify(
-    session: Session, spec: EntitySpec, snapshots: list[dict[str, Any]], record: MergeRow, summary: dict[str, Any], *, undo: bool
+    session: Session,
+    spec: EntitySpec,
+    snapshots: list[dict[str, Any]],
+    record: MergeRow,
+    summary: dict[str, Any],
+    *,
+    undo: bool,
 ) -> None:
     """A to-do for every owner involved: their record now lives under another id (or again under its own)."""
     master_name = snapshots[0].get("name", "")
@@ -360,4 +398,3 @@ def list_merges(session: Session, caller: auth.Caller, *, limit: int = 50) -> li
     caller.require(Role.manager)
     rows = session.scalars(select(MergeRow).order_by(MergeRow.id.desc()).limit(limit)).all()
     return [_summary(r) for r in rows]
-

@@ -9,11 +9,15 @@ from pydantic import BaseModel, Field
 
 class ScanRequest(BaseModel):
     entity: Literal["customers", "contacts"] = "customers"
-    limit: int | None = Field(None, ge=1, le=10000, description="clusters returned at most (the rate counts all)")
+    limit: int | None = Field(
+        None, ge=1, le=10000, description="clusters returned at most (the rate counts all)"
+    )
     records: list[dict[str, Any]] | None = Field(
         None, description="standalone mode: scan these records instead of the store", max_length=200000
     )
-    rules: dict[str, Any] | None = Field(None, description="a rules document (as the YAML files); default the entity's")
+    rules: dict[str, Any] | None = Field(
+        None, description="a rules document (as the YAML files); default the entity's"
+    )
 
 
 class MergeRequest(BaseModel):

@@ -125,7 +125,7 @@ def to_simplified(text: str) -> str:
     The character test first keeps a million-name scan from paying for a conversion most names
     do not need.
     """
-    if text.isascii() or not any(ch in _traditional_chars() for ch in text):
+    if text.isascii() or _traditional_chars().isdisjoint(text):
         return text
     import zhconv
 
@@ -208,10 +208,14 @@ def normalise_phone(phone: str | None) -> str:
         return ""
     text = fold_width(phone)
     text = re.split(r"(?:转|ext\.?|x)\s*\d+$", text)[0]
-    text = re.sub(r"^\+86\s*(?=\+)", "", text.strip())  # '+86 +1 892 ...': a prefix typed before a foreign number
+    text = re.sub(
+        r"^\+86\s*(?=\+)", "", text.strip()
+    )  # '+86 +1 892 ...': a prefix typed before a foreign number
     digits = _DIGITS.sub("", text)
     if text.startswith(("+", "00")) and not digits.startswith(("86", "0086")):
-        return "+" + digits.removeprefix("00")  # a foreign number: keep its country code, never read it as Chinese
+        return "+" + digits.removeprefix(
+            "00"
+        )  # a foreign number: keep its country code, never read it as Chinese
     if digits.startswith("0086"):
         digits = digits[4:]
     elif digits.startswith("86") and len(digits) in (13, 12, 11 + 2):
@@ -245,13 +249,13 @@ def normalise_address(address: str | None) -> str:
     """Width-folded address without punctuation or the leading region (which the city field carries)."""
     if not address:
         return ""
-    text = fold_width(address)
-    vocab = load_vocabulary()
-    for _ in range(3):
-        for prefix in vocab.region_prefixes:
-            if text.startswith(prefix):
-                text = text[len(prefix) :]
-                break
+    text = to_simplified(fold_width(address)).strip()
+    pattern = load_vocabulary().region_pattern
+    for _ in range(3):  # '广东省深圳市南山区' style stacks
+        match = pattern.match(text)
+        if not match:
+            break
+        text = text[match.end() :]
     return _PUNCT.sub("", text)
 
 

@@ -23,7 +23,9 @@ class FieldRule(BaseModel):
     comparator: str = "exact"
     weight: float = Field(1.0, ge=0)
     power: float = Field(
-        1.0, gt=0, description="score raised to this power: 2 makes one differing character in a short name count"
+        1.0,
+        gt=0,
+        description="score raised to this power: 2 makes one differing character in a short name count",
     )
     gate: float | None = Field(None, ge=0, le=1, description="pair rejected when this field scores below")
     veto_below: float | None = Field(None, ge=0, le=1, description="pair rejected when compared and below")

@@ -107,7 +107,8 @@ def read_records(path: Path) -> list[dict[str, Any]]:
                     item = json.loads(line)
                 except json.JSONDecodeError as exc:
                     raise InvalidInput(
-                        f"{path}:{line_no} is not valid JSON: {exc.msg}", details={"field": "input", "line": line_no}
+                        f"{path}:{line_no} is not valid JSON: {exc.msg}",
+                        details={"field": "input", "line": line_no},
                     ) from exc
                 if not isinstance(item, dict):
                     raise InvalidInput(
@@ -116,7 +117,8 @@ def read_records(path: Path) -> list[dict[str, Any]]:
                 rows.append(item)
     else:
         raise InvalidInput(
-            f"input file must be .csv or .jsonl, got {path.name}", details={"field": "input", "value": str(path)}
+            f"input file must be .csv or .jsonl, got {path.name}",
+            details={"field": "input", "value": str(path)},
         )
     for index, row in enumerate(rows):
         row.setdefault("_line", index + 2 if suffix == ".csv" else index + 1)

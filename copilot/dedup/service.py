@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from copilot import auth
@@ -23,7 +23,12 @@ CANDIDATE_LIMIT = 50  # rows a creation check compares at most, per blocking que
 
 
 def scan_store(
-    session: Session, caller: auth.Caller, entity: str = "customers", *, rules: Rules | None = None, limit: int | None = None
+    session: Session,
+    caller: auth.Caller,
+    entity: str = "customers",
+    *,
+    rules: Rules | None = None,
+    limit: int | None = None,
 ) -> dict[str, Any]:
     """Scan the live records the caller may see; the report of `copilot dedup scan` and POST /dedup/scan."""
     store.table_for(entity)
@@ -31,7 +36,9 @@ def scan_store(
     return result.report(_describer(session, entity, result), limit=limit)
 
 
-def scan_store_result(session: Session, caller: auth.Caller, entity: str, rules: Rules | None = None) -> ScanResult:
+def scan_store_result(
+    session: Session, caller: auth.Caller, entity: str, rules: Rules | None = None
+) -> ScanResult:
     return scan_records(store.iter_records(session, caller, entity), rules or default_rules(entity))
 
 
@@ -44,7 +51,9 @@ def _describer(session: Session, entity: str, result: ScanResult) -> Any:
     return describe
 
 
-def scan_path(path: Path, rules_path: Path | None, entity: str = "customers", *, limit: int | None = None) -> dict[str, Any]:
+def scan_path(
+    path: Path, rules_path: Path | None, entity: str = "customers", *, limit: int | None = None
+) -> dict[str, Any]:
     """Standalone scan of a CSV/JSONL file with a rules file (default: the entity's bundled rules)."""
     rules = load_rules_file(rules_path) if rules_path else default_rules(entity)
     result, describe = scan_file(path, rules)
@@ -56,39 +65,36 @@ def scan_path(path: Path, rules_path: Path | None, entity: str = "customers", *,
 # --- the creation check ------------------------------------------------------------------------
 
 
-def _candidates_customer(session: Session, data: CustomerIn, key: dict[str, Any]) -> list[CustomerRow]:
-    live = CustomerRow.merged_into_id.is_(None)
-    found: dict[int, CustomerRow] = {}
-    conditions = []
-    if key["name"]:
-        conditions.append(CustomerRow.name_key == key["name"])
-        prefix = key["name"][:2]
-        # the name_key index answers a range: records whose core starts the same way
-        conditions.append(and_(CustomerRow.name_key >= prefix, CustomerRow.name_key < prefix + "\U0010ffff"))
-    if key["phone"]:
-        conditions.append(CustomerRow.phone_key == key["phone"])
+def _candidates(session: Session, entity: str, data: Any, key: dict[str, str]) -> list[dict[str, Any]]:
+    """Live records worth comparing with a new one, through indexed columns only (p95 ≤ 20 ms at 100k)."""
+    row_cls, columns, _ = store.table_for(entity)
+    conditions: list[Any] = []
+    if entity == "customers":
+        if data.uscc:
+            conditions.append(CustomerRow.uscc == data.uscc)
+        if key["name"]:
+            conditions.append(CustomerRow.name_key == key["name"])
+            prefix = key["name"][:2]
+            # the name_key index answers a range: records whose core starts the same way
+            conditions.append(
+                and_(CustomerRow.name_key >= prefix, CustomerRow.name_key < prefix + "\U0010ffff")
+            )
+        if key["phone"]:
+            conditions.append(CustomerRow.phone_key == key["phone"])
+    else:
+        if data.customer_id is not None:
+            conditions.append(ContactRow.customer_id == data.customer_id)
+        if data.wechat:
+            conditions.append(ContactRow.wechat == data.wechat)
+        if data.email:
+            conditions.append(ContactRow.email == data.email)
+    found: dict[int, dict[str, Any]] = {}
+    selected = [getattr(row_cls, c) for c in columns]
     for condition in conditions:
-        for row in session.scalars(select(CustomerRow).where(live, condition).limit(CANDIDATE_LIMIT)):
-            found[row.id] = row
+        stmt = select(*selected).where(row_cls.merged_into_id.is_(None), condition).limit(CANDIDATE_LIMIT)
+        for values in session.execute(stmt):
+            found[values[0]] = dict(zip(columns, values, strict=True))
     return list(found.values())
-
-
-def _candidates_contact(session: Session, data: ContactIn) -> list[ContactRow]:
-    live = ContactRow.merged_into_id.is_(None)
-    conditions = []
-    if data.customer_id is not None:
-        conditions.append(ContactRow.customer_id == data.customer_id)
-    if data.wechat:
-        conditions.append(ContactRow.wechat == data.wechat)
-    if data.email:
-        conditions.append(ContactRow.email == data.email)
-    if not conditions:
-        return []
-    return list(session.scalars(select(ContactRow).where(live, or_(*conditions)).limit(CANDIDATE_LIMIT * 4)))
-
-
-def _row_record(row: Any, columns: tuple[str, ...]) -> dict[str, Any]:
-    return {c: getattr(row, c) for c in columns}
 
 
 def check_new(
@@ -107,15 +113,10 @@ def check_new(
     record["id"] = None
     prepared = Prepared(rules)
     prepared.add(record)
-    if entity == "customers":
-        key = {"name": prepared.column("name")[0], "phone": prepared.column("phone")[0]}
-        rows: list[Any] = _candidates_customer(session, data, key)  # type: ignore[arg-type]
-        strong_code = "duplicate_customer"
-    else:
-        rows = _candidates_contact(session, data)  # type: ignore[arg-type]
-        strong_code = "duplicate_contact"
-    for row in rows:
-        prepared.add(_row_record(row, columns))
+    key = {"name": prepared.column("name")[0], "phone": prepared.column("phone")[0]}
+    for row in _candidates(session, entity, data, key):
+        prepared.add(row)
+    strong_code = "duplicate_customer" if entity == "customers" else "duplicate_contact"
     suspects = []
     for index in range(1, len(prepared)):
         pair = compare(prepared, 0, index)
@@ -157,11 +158,15 @@ def check_new(
     )
 
 
-def check_customer(session: Session, caller: auth.Caller, data: Any, options: CreateOptions) -> dict[str, Any] | None:
+def check_customer(
+    session: Session, caller: auth.Caller, data: Any, options: CreateOptions
+) -> dict[str, Any] | None:
     return check_new(session, "customers", data, options)
 
 
-def check_contact(session: Session, caller: auth.Caller, data: Any, options: CreateOptions) -> dict[str, Any] | None:
+def check_contact(
+    session: Session, caller: auth.Caller, data: Any, options: CreateOptions
+) -> dict[str, Any] | None:
     return check_new(session, "contacts", data, options)
 
 

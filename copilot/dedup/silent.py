@@ -63,7 +63,10 @@ def silent_customers(
         )
         if notify and row.owner_id:
             exists = session.scalar(
-                select(TodoRow.id).where(TodoRow.user_id == row.owner_id, TodoRow.dedupe_key == f"silent-{row.id}-{days}-{last_touch.date()}")
+                select(TodoRow.id).where(
+                    TodoRow.user_id == row.owner_id,
+                    TodoRow.dedupe_key == f"silent-{row.id}-{days}-{last_touch.date()}",
+                )
             )
             if exists is None:
                 session.add(
@@ -74,9 +77,17 @@ def silent_customers(
                         body=items[-1]["reason"],
                         entity="customer",
                         entity_id=str(row.id),
-                        evidence=[{"kind": "customer", "id": str(row.id), "last_touch": last_touch.isoformat()}],
+                        evidence=[
+                            {"kind": "customer", "id": str(row.id), "last_touch": last_touch.isoformat()}
+                        ],
                         dedupe_key=f"silent-{row.id}-{days}-{last_touch.date()}",
                     )
                 )
                 notified += 1
-    return {"days": days, "cutoff": cutoff.isoformat(), "count": len(items), "customers": items, "notified": notified}
+    return {
+        "days": days,
+        "cutoff": cutoff.isoformat(),
+        "count": len(items),
+        "customers": items,
+        "notified": notified,
+    }

@@ -30,7 +30,17 @@ CUSTOMER_COLUMNS = (
     "owner_id",
     "updated_at",
 )
-CONTACT_COLUMNS = ("id", "external_id", "customer_id", "name", "title", "phone", "email", "wechat", "updated_at")
+CONTACT_COLUMNS = (
+    "id",
+    "external_id",
+    "customer_id",
+    "name",
+    "title",
+    "phone",
+    "email",
+    "wechat",
+    "updated_at",
+)
 
 
 def table_for(entity: str) -> tuple[type[Any], tuple[str, ...], Any]:
@@ -62,7 +72,9 @@ def describe(session: Session, entity: str, ids: list[Any]) -> dict[Any, dict[st
     out: dict[Any, dict[str, Any]] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        for values in session.execute(select(*(getattr(row_cls, c) for c in columns)).where(row_cls.id.in_(chunk))):
+        for values in session.execute(
+            select(*(getattr(row_cls, c) for c in columns)).where(row_cls.id.in_(chunk))
+        ):
             record = dict(zip(columns, values, strict=True))
             record["updated_at"] = record["updated_at"].isoformat() if record.get("updated_at") else None
             out[record["id"]] = record

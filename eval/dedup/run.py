@@ -112,7 +112,9 @@ def demo() -> dict[str, Any]:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval dedup")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    parser.add_argument("--errors", action="store_true", help="list the labelled set's misses and false positives")
+    parser.add_argument(
+        "--errors", action="store_true", help="list the labelled set's misses and false positives"
+    )
     parser.add_argument("--skip-demo", action="store_true", help="only the labelled set (fast)")
     args = parser.parse_args(argv)
     figures: dict[str, Any] = {}
@@ -122,7 +124,9 @@ def main(argv: list[str]) -> int:
     if args.json:
         print(json.dumps(figures, ensure_ascii=False, indent=2))
     else:
-        print(f"{'dataset':<16}{'records':>8}{'pairs':>7}{'P':>8}{'R':>8}{'F1':>8}  target P≥{PRECISION_TARGET} R≥{RECALL_TARGET}")
+        print(
+            f"{'dataset':<16}{'records':>8}{'pairs':>7}{'P':>8}{'R':>8}{'F1':>8}  target P≥{PRECISION_TARGET} R≥{RECALL_TARGET}"
+        )
         for name, f in figures.items():
             print(
                 f"{name:<16}{f['records']:>8}{f['pairs_true']:>7}{f['precision']:>8.3f}{f['recall']:>8.3f}{f['f1']:>8.3f}  "
@@ -130,5 +134,8 @@ def main(argv: list[str]) -> int:
             )
     if args.errors:
         for e in errors:
-            print(f"{e['kind']}: {e['pair'][0]} ~ {e['pair'][1]} ({e['ids'][0]}, {e['ids'][1]})", file=sys.stderr)
+            print(
+                f"{e['kind']}: {e['pair'][0]} ~ {e['pair'][1]} ({e['ids'][0]}, {e['ids'][1]})",
+                file=sys.stderr,
+            )
     return 0 if all(f["ok"] for f in figures.values()) else 1

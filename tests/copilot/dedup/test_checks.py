@@ -28,7 +28,9 @@ def test_strong_key_match_is_409_with_the_existing_record(any_client: TestClient
     h = any_org.headers("east.manager")
     first = any_client.post("/customers", headers=h, json=RUIJIN)
     assert first.status_code == 201, first.text
-    again = any_client.post("/customers", headers=h, json={**RUIJIN, "name": "瑞金医院"}, params={"force": "true", "reason": "x"})
+    again = any_client.post(
+        "/customers", headers=h, json={**RUIJIN, "name": "瑞金医院"}, params={"force": "true", "reason": "x"}
+    )
     assert again.status_code == 409
     error = again.json()["error"]
     assert error["code"] == "duplicate_customer"
@@ -36,7 +38,9 @@ def test_strong_key_match_is_409_with_the_existing_record(any_client: TestClient
     assert error["details"]["matched_on"] == "strong_key:uscc"
 
 
-def test_weak_match_needs_force_and_reason_which_are_audited(any_client: TestClient, any_org, any_context) -> None:  # type: ignore[no-untyped-def]
+def test_weak_match_needs_force_and_reason_which_are_audited(
+    any_client: TestClient, any_org, any_context
+) -> None:  # type: ignore[no-untyped-def]
     h = any_org.headers("east.manager")
     first = any_client.post("/customers", headers=h, json=RUIJIN).json()
     variant = {"name": "瑞金醫院", "city": "上海", "phone": "+86 21 6437 0045", "industry": "医疗"}
@@ -65,8 +69,16 @@ def test_weak_match_needs_force_and_reason_which_are_audited(any_client: TestCli
 
 def test_distinct_lookalikes_are_created_without_complaint(client: TestClient, small_org) -> None:  # type: ignore[no-untyped-def]
     h = small_org.headers("east.manager")
-    a = client.post("/customers", headers=h, json={"name": "北京协和医院", "uscc": make_uscc("12110000400000001"), "city": "北京市"})
-    b = client.post("/customers", headers=h, json={"name": "北京协和医学院", "uscc": make_uscc("12110000400000002"), "city": "北京市"})
+    a = client.post(
+        "/customers",
+        headers=h,
+        json={"name": "北京协和医院", "uscc": make_uscc("12110000400000001"), "city": "北京市"},
+    )
+    b = client.post(
+        "/customers",
+        headers=h,
+        json={"name": "北京协和医学院", "uscc": make_uscc("12110000400000002"), "city": "北京市"},
+    )
     assert a.status_code == 201 and b.status_code == 201, b.text
 
 
@@ -97,9 +109,13 @@ def test_bulk_loader_skips_checks_only_when_it_says_so_and_it_is_audited(context
     with pytest.raises(Conflict), context.db.transaction() as session:
         insert_many(session, system_caller(), CUSTOMERS, items[1:])
     with context.db.transaction() as session:
-        rows = insert_many(session, system_caller(), CUSTOMERS, items[1:], options=CreateOptions(skip_checks="planted"))
+        rows = insert_many(
+            session, system_caller(), CUSTOMERS, items[1:], options=CreateOptions(skip_checks="planted")
+        )
         entry = session.scalar(
-            select(AuditRow).where(AuditRow.action == "customer.create_checks", AuditRow.entity_id == str(rows[0].id))
+            select(AuditRow).where(
+                AuditRow.action == "customer.create_checks", AuditRow.entity_id == str(rows[0].id)
+            )
         )
         assert entry is not None and entry.after == {"checks_skipped": "planted"}
         assert session.scalar(select(CustomerRow.id).where(CustomerRow.name == "瑞金医院")) is not None

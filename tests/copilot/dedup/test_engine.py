@@ -25,7 +25,9 @@ def _prepared(*records: dict) -> Prepared:
 
 
 def test_same_uscc_decides_whatever_the_names_say() -> None:
-    p = _prepared({"name": "瑞金医院", "uscc": USCC_A}, {"name": "上海交通大学医学院附属瑞金医院", "uscc": USCC_A})
+    p = _prepared(
+        {"name": "瑞金医院", "uscc": USCC_A}, {"name": "上海交通大学医学院附属瑞金医院", "uscc": USCC_A}
+    )
     result = compare(p, 0, 1)
     assert result.is_match and result.score == 1.0 and result.decided_by == "strong_key:uscc"
     assert "strong key" in result.reason()
@@ -43,7 +45,12 @@ def test_two_valid_uscc_are_two_entities_even_with_equal_names() -> None:
 
 def test_weak_match_is_explained_field_by_field() -> None:
     p = _prepared(
-        {"name": "上海瑞金医院有限公司", "phone": "021-64370045", "city": "上海市", "address": "上海市黄浦区瑞金二路197号"},
+        {
+            "name": "上海瑞金医院有限公司",
+            "phone": "021-64370045",
+            "city": "上海市",
+            "address": "上海市黄浦区瑞金二路197号",
+        },
         {"name": "瑞金醫院", "phone": "+86 21 6437 0045", "city": "上海", "address": "瑞金二路197号"},
     )
     result = compare(p, 0, 1)

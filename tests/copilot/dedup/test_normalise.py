@@ -58,7 +58,14 @@ def test_phones(raw: str, digits: str, kind: str) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["瑞金醫院", "Ruijin Hospital", "瑞金医院(设备科)", "上海瑞金医院(信息科)", "瑞金医院(采购中心)", "上海 瑞金医院"],
+    [
+        "瑞金醫院",
+        "Ruijin Hospital",
+        "瑞金医院(设备科)",
+        "上海瑞金医院(信息科)",
+        "瑞金医院(采购中心)",
+        "上海 瑞金医院",
+    ],
 )
 def test_traditional_aliases_and_desk_qualifiers_reach_the_same_core(name: str) -> None:
     assert normalise_company_name(name) == "瑞金医院"

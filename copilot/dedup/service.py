@@ -89,11 +89,14 @@ def _candidates(session: Session, entity: str, data: Any, key: dict[str, str]) -
         if data.email:
             conditions.append(ContactRow.email == data.email)
     found: dict[int, dict[str, Any]] = {}
-    selected = [getattr(row_cls, c) for c in columns]
+    selected = [getattr(row_cls, c) for c in columns] + [row_cls.merged_into_id]
     for condition in conditions:
-        stmt = select(*selected).where(row_cls.merged_into_id.is_(None), condition).limit(CANDIDATE_LIMIT)
+        # merged rows are skipped here, not in SQL: with `merged_into_id IS NULL` in the query SQLite
+        # walks that (nearly all-NULL) index instead of the selective key index
+        stmt = select(*selected).where(condition).limit(CANDIDATE_LIMIT)
         for values in session.execute(stmt):
-            found[values[0]] = dict(zip(columns, values, strict=True))
+            if values[-1] is None:
+                found[values[0]] = dict(zip(columns, values[:-1], strict=True))
     return list(found.values())
 
 

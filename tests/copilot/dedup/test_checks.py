@@ -119,3 +119,25 @@ def test_bulk_loader_skips_checks_only_when_it_says_so_and_it_is_audited(context
         )
         assert entry is not None and entry.after == {"checks_skipped": "planted"}
         assert session.scalar(select(CustomerRow.id).where(CustomerRow.name == "瑞金医院")) is not None
+
+
+def test_contact_with_the_same_mobile_in_the_same_customer_is_409(client: TestClient, small_org) -> None:  # type: ignore[no-untyped-def]
+    h = small_org.headers("east.manager")
+    customer = client.post(
+        "/customers", headers=h, json={**RUIJIN, "owner_id": small_org.ids["east.manager"]}
+    ).json()
+    first = client.post(
+        "/contacts", headers=h, json={"customer_id": customer["id"], "name": "李总", "phone": "138 1234 5678"}
+    )
+    assert first.status_code == 201, first.text
+    again = client.post(
+        "/contacts",
+        headers=h,
+        json={"customer_id": customer["id"], "name": "李建国", "phone": "+86 13812345678"},
+    )
+    assert again.status_code == 409 and again.json()["error"]["code"] == "duplicate_contact"
+    assert again.json()["error"]["details"]["existing"]["id"] == first.json()["id"]
+    other = client.post(
+        "/contacts", headers=h, json={"customer_id": customer["id"], "name": "王芳", "phone": "13900000000"}
+    )
+    assert other.status_code == 201

@@ -123,3 +123,20 @@ def test_silent_customers_and_their_owners_to_dos(context, small_org) -> None:  
         again = silent_customers(session, system_caller(), days=60, notify=True)
         todos = session.scalars(select(TodoRow).where(TodoRow.kind == "customer.silent")).all()
     assert again["notified"] == 0 and len(todos) == 2 and {t.user_id for t in todos} == {owner}
+
+
+def test_bulk_merge_previews_then_applies(client: TestClient, small_org, context) -> None:  # type: ignore[no-untyped-def]
+    ids = _plant(context, small_org.ids["east.rep"])
+    admin = small_org.headers("admin")
+    preview = client.post("/dedup/merge-clusters", headers=admin, json={"min_score": 0.85}).json()
+    assert preview["applied"] is False and [sorted(c["ids"]) for c in preview["clusters"]] == [
+        sorted(ids[:2])
+    ]
+    assert client.get("/dedup/merges", headers=admin).json() == []
+    applied = client.post(
+        "/dedup/merge-clusters", headers=admin, json={"min_score": 0.85, "apply": True}
+    ).json()
+    assert len(applied["merged"]) == 1 and applied["failed"] == []
+    assert (
+        client.get("/dedup/merges", headers=admin).json()[0]["merge_id"] == applied["merged"][0]["merge_id"]
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from rapidfuzz.distance import Indel
@@ -41,6 +42,24 @@ def _text(value: Any) -> str:
     return "" if value is None else norm.fold_width(str(value)).strip()
 
 
+def _person(value: Any) -> str:
+    return norm.to_simplified(norm.normalise_person_name(value))
+
+
+def _cached(function: Callable[[Any], str], size: int) -> Callable[[Any], str]:
+    cached = lru_cache(maxsize=size)(function)
+
+    def normalise(value: Any) -> str:
+        try:
+            return cached(value)
+        except TypeError:  # an unhashable value (a list in a JSONL file): normalise it uncached
+            return function(value)
+
+    return normalise
+
+
+# Low-cardinality fields (cities, industries, people's names) repeat across a million records:
+# their normalised forms are cached; names, phones and addresses are mostly unique and are not.
 NORMALISE: dict[str, Callable[[Any], str]] = {
     "uscc": _uscc,
     "company_name": norm.normalise_company_name,
@@ -48,9 +67,9 @@ NORMALISE: dict[str, Callable[[Any], str]] = {
     "mobile": _mobile,
     "email": norm.normalise_email,
     "address": norm.normalise_address,
-    "person_name": lambda v: norm.to_simplified(norm.normalise_person_name(v)),
-    "region": _region,
-    "text": _text,
+    "person_name": _cached(_person, 65536),
+    "region": _cached(_region, 4096),
+    "text": _cached(_text, 65536),
 }
 
 
@@ -267,14 +286,33 @@ def _windows(ordered: list[int], window: int) -> Iterator[tuple[int, int]]:
 
 
 def scored_pairs(prepared: Prepared) -> list[PairResult]:
-    """Every candidate pair at or above the suspected threshold, plus strong-key conflicts
-    between records whose names look alike (the clustering guard and the report use them)."""
+    """Every candidate pair at or above the suspected threshold, explained.
+
+    Gated fields (the name) are checked first and cheaply: most candidate pairs from the sorted
+    windows are strangers, and rejecting them before the full comparison is what keeps a
+    million-record scan within minutes. A strong-key match is never gated away.
+    """
     threshold = prepared.rules.thresholds.suspected
+    gates = [
+        (column, COMPARE[rule.comparator], rule.power, rule.gate)
+        for column, rule in zip(prepared.columns, prepared.field_rules, strict=True)
+        if rule.gate is not None
+    ]
+    strong = prepared.strong
     seen: set[tuple[int, int]] = set()
     results: list[PairResult] = []
     for i, j in candidate_pairs(prepared):
         if i > j:
             i, j = j, i
+        if not any(column[i] and column[i] == column[j] for column in strong):
+            rejected = False
+            for column, comparator, power, gate in gates:
+                a, b = column[i], column[j]
+                if a and b and comparator(a, b) ** power < gate:
+                    rejected = True
+                    break
+            if rejected:
+                continue
         if (i, j) in seen:
             continue
         result = compare(prepared, i, j, explain=False)

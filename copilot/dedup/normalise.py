@@ -70,18 +70,18 @@ class NameVocabulary:
     person_honorifics_zh: tuple[str, ...] = ()
 
     @cached_property
-    def region_pattern(self) -> re.Pattern[str]:
-        """One alternation, longest first, so a 1M-record scan does not loop over 300 prefixes."""
-        return re.compile("^(?:" + "|".join(map(re.escape, self.region_prefixes)) + ")")
-
-    @cached_property
-    def legal_form_pattern(self) -> re.Pattern[str]:
-        return re.compile("(?:" + "|".join(map(re.escape, self.legal_forms_zh)) + ")$")
-
-    @cached_property
     def honorific_pattern(self) -> re.Pattern[str]:
         forms = sorted(self.person_honorifics_zh, key=len, reverse=True)
         return re.compile("^(.{1,2}?)(?:" + "|".join(map(re.escape, forms)) + ")$")
+
+    @cached_property
+    def region_prefix_re(self) -> re.Pattern[str]:
+        """One alternation, longest first: a prefix test per name instead of one per province."""
+        return re.compile("^(?:" + "|".join(map(re.escape, self.region_prefixes)) + ")")
+
+    @cached_property
+    def legal_form_zh_re(self) -> re.Pattern[str]:
+        return re.compile("(?:" + "|".join(map(re.escape, self.legal_forms_zh)) + ")$")
 
 
 @lru_cache(maxsize=4)
@@ -148,7 +148,7 @@ def _core(name: str, vocab: NameVocabulary) -> str:
         if 0 <= index < len(text) - len(marker):
             text = text[index + len(marker) :]
     while True:  # '集团有限公司' stacks and 'Corp.有限公司' mixes: strip repeatedly from the end
-        match = vocab.legal_form_pattern.search(text)
+        match = vocab.legal_form_zh_re.search(text)
         if match and match.start() >= 2:
             text = text[: match.start()].rstrip()
             continue
@@ -158,7 +158,7 @@ def _core(name: str, vocab: NameVocabulary) -> str:
         text = text[: -len(english)].rstrip(" ,.")
     text = _PUNCT.sub("", text) if not re.search(r"[a-z]", text) else text
     while True:  # '上海市上海' and '广东省深圳市' prefixes
-        match = vocab.region_pattern.match(text)
+        match = vocab.region_prefix_re.match(text)
         if not match or len(text) - match.end() < 2:
             break
         text = text[match.end() :]
@@ -250,7 +250,7 @@ def normalise_address(address: str | None) -> str:
     if not address:
         return ""
     text = to_simplified(fold_width(address)).strip()
-    pattern = load_vocabulary().region_pattern
+    pattern = load_vocabulary().region_prefix_re
     for _ in range(3):  # '广东省深圳市南山区' style stacks
         match = pattern.match(text)
         if not match:

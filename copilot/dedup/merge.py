@@ -173,7 +173,7 @@ def merge(
         master_before=master_before,
         master_after=master_after,
         duplicates_before=duplicates_before,
-        filled={k: audit._jsonable(v) for k, v in filled.items()},
+        filled={k: audit.jsonable(v) for k, v in filled.items()},
         moved=moved,
         actor_id=caller.id or None,
         created_at=stamp,
@@ -212,7 +212,7 @@ def _move_references(
         for row in found:
             entry = {"table": table.name, "column": column, "id": row[0], "from": row[1]}
             if has_updated:
-                entry["updated_at"] = audit._jsonable(row[2])
+                entry["updated_at"] = audit.jsonable(row[2])
             moved.append(entry)
         ids = [row[0] for row in found]
         for start in range(0, len(ids), 500):
@@ -272,7 +272,7 @@ def unmerge(session: Session, caller: auth.Caller, merge_id: int) -> dict[str, A
     restore: dict[str, Any] = {}
     after = record.master_after
     for column in record.filled:
-        current = audit._jsonable(getattr(master, column))
+        current = audit.jsonable(getattr(master, column))
         if current == after.get(column):
             restore[column] = record.master_before.get(column)
         else:

@@ -292,6 +292,7 @@ def apply_move(
     pipeline: Pipeline,
     *,
     at: datetime | None = None,
+    confirmed_by: int | None = None,
 ) -> StageHistoryRow:
     """Move the stage, attach the evidence, record history, payment and audit (one transaction)."""
     at = at or now()
@@ -320,7 +321,7 @@ def apply_move(
                 paid_on=payment.paid_on,
                 amount=payment.amount,
                 evidence_ids=decision.evidence_ids,
-                confirmed_by=actor_id,
+                confirmed_by=confirmed_by or actor_id,
                 confirmed_at=at,
             )
         )
@@ -475,7 +476,9 @@ def decide_hold(
         request = dict(hold.request)
         note_text = f"{hold.kind} confirmed by {caller.login}" + (f": {note}" if note else "")
         request["reason"] = (request.get("reason") + "; " if request.get("reason") else "") + note_text
-        history = apply_move(session, hold.requested_by, row, decision, request, pipeline)
+        history = apply_move(
+            session, hold.requested_by, row, decision, request, pipeline, confirmed_by=caller.id or None
+        )
         result["history_id"] = history.id
     audit.record(
         session,

@@ -15,8 +15,8 @@ import argparse
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import yaml
 from sqlalchemy import text

@@ -35,8 +35,8 @@ def _open_rows(session: Session, caller: Caller) -> list[OpportunityRow]:
 
 
 def _names(session: Session) -> tuple[dict[int, str], dict[int, str]]:
-    users = dict(session.execute(select(UserRow.id, UserRow.name)).tuples().all())
-    depts = dict(session.execute(select(DepartmentRow.id, DepartmentRow.name)).tuples().all())
+    users = {i: n for i, n in session.execute(select(UserRow.id, UserRow.name))}
+    depts = {i: n for i, n in session.execute(select(DepartmentRow.id, DepartmentRow.name))}
     return users, depts
 
 

@@ -12,7 +12,15 @@ from copilot.stages.definitions import default_pipeline, validate_definition
 
 def test_default_pipeline_is_the_seeds_pipeline() -> None:
     p = default_pipeline()
-    assert p.keys == ["初步接触", "需求分析", "方案演示", "报价审批", "合同审批中", "法务签署完成", "首笔回款到账"]
+    assert p.keys == [
+        "初步接触",
+        "需求分析",
+        "方案演示",
+        "报价审批",
+        "合同审批中",
+        "法务签署完成",
+        "首笔回款到账",
+    ]
     assert [s.timeout_days for s in p.stages[:4]] == [7, 10, 5, 3]
     assert [r.action for s in p.stages[:4] for r in s.evidence] == [
         "首次沟通记录",
@@ -59,11 +67,17 @@ def test_admin_replaces_definitions_as_a_new_version(world) -> None:  # type: ig
     r = client.put("/stages/definitions?note=shorter", json=changed, headers=org.headers("admin"))
     assert r.status_code == 200, r.text
     assert r.json()["version"] == 1
-    assert client.get("/stages/definitions", headers=org.headers("admin")).json()["stages"][0]["timeout_days"] == 5
+    assert (
+        client.get("/stages/definitions", headers=org.headers("admin")).json()["stages"][0]["timeout_days"]
+        == 5
+    )
     broken = copy.deepcopy(changed)
     broken["stages"][1]["probability"] = 2
     r = client.put("/stages/definitions", json=broken, headers=org.headers("admin"))
-    assert r.status_code == 422 and r.json()["error"]["details"]["problems"][0]["field"] == "stages.1.probability"
+    assert (
+        r.status_code == 422
+        and r.json()["error"]["details"]["problems"][0]["field"] == "stages.1.probability"
+    )
 
 
 def test_a_stage_in_use_cannot_be_removed(world) -> None:  # type: ignore[no-untyped-def]

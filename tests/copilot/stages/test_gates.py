@@ -35,7 +35,13 @@ def test_leaving_each_stage_needs_its_own_evidence_and_checklist() -> None:
 
 
 def test_wrong_kind_does_not_count_and_says_so() -> None:
-    d = evaluate(P, "需求分析", "方案演示", [Ev(1, "requirements_confirmation", "recording")], ["budget_confirmed", "decision_maker_known"])
+    d = evaluate(
+        P,
+        "需求分析",
+        "方案演示",
+        [Ev(1, "requirements_confirmation", "recording")],
+        ["budget_confirmed", "decision_maker_known"],
+    )
     assert not d.ok
     [m] = d.missing
     assert m.id == "requirements_confirmation" and m.have == 0 and m.needed == 1
@@ -45,7 +51,9 @@ def test_wrong_kind_does_not_count_and_says_so() -> None:
 def test_minimum_count_is_enforced() -> None:
     pipeline = P.model_copy(deep=True)
     pipeline.stages[0].evidence[0].min_count = 2
-    d = evaluate(pipeline, "初步接触", "需求分析", [Ev(1, "first_contact_record", "note")], ["contact_identified"])
+    d = evaluate(
+        pipeline, "初步接触", "需求分析", [Ev(1, "first_contact_record", "note")], ["contact_identified"]
+    )
     assert not d.ok and d.missing[0].have == 1 and d.missing[0].needed == 2
 
 
@@ -54,7 +62,13 @@ def test_skipping_requires_the_skipped_stages_evidence() -> None:
     d = evaluate(P, "方案演示", "合同审批中", own, ["tech_lead_attended", "quote_sent"])
     assert not d.ok and d.skipped == ["报价审批"]
     assert [(m.stage, m.id) for m in d.missing] == [("报价审批", "quote_approval")]
-    d = evaluate(P, "方案演示", "合同审批中", [*own, Ev(2, "quote_approval", "screenshot")], ["tech_lead_attended", "quote_sent"])
+    d = evaluate(
+        P,
+        "方案演示",
+        "合同审批中",
+        [*own, Ev(2, "quote_approval", "screenshot")],
+        ["tech_lead_attended", "quote_sent"],
+    )
     assert d.ok and d.checked_stages == ["方案演示", "报价审批"]
 
 
@@ -70,5 +84,12 @@ def test_won_needs_receipt_invoice_and_payment() -> None:
     d = evaluate(P, "法务签署完成", "首笔回款到账", offered, ticks)
     assert {m.id for m in d.missing} == {"invoice_pdf", "payment"}
     offered.append(Ev(3, "invoice_pdf", "pdf"))
-    d = evaluate(P, "法务签署完成", "首笔回款到账", offered, ticks, payment=PaymentIn(paid_on=date(2026, 11, 2), amount=1))
+    d = evaluate(
+        P,
+        "法务签署完成",
+        "首笔回款到账",
+        offered,
+        ticks,
+        payment=PaymentIn(paid_on=date(2026, 11, 2), amount=1),
+    )
     assert d.ok and d.evidence_ids == [1, 2, 3]

@@ -31,12 +31,21 @@ def test_stuck_list_and_heat_map(world, context) -> None:  # type: ignore[no-unt
             headers=world.org.headers("east.rep"),
         )
     with clock.pinned(T0 + timedelta(days=3)):
-        world.advance(b, "需求分析", login="east.rep2", data={"evidence.first_contact_record": "x", "checklist": "contact_identified"})
+        world.advance(
+            b,
+            "需求分析",
+            login="east.rep2",
+            data={"evidence.first_contact_record": "x", "checklist": "contact_identified"},
+        )
     with clock.pinned(T0 + timedelta(days=9)), context.db.read() as session:
         report = stuck_opportunities(session, system_caller())
         assert [s.id for s in report.stuck] == [a, c]  # b: 6 days in 需求分析 (timeout 10)
         first = report.stuck[0]
-        assert first.days_in_stage == 9 and first.over_by_days == 2 and first.owner_id == world.org.ids["east.rep"]
+        assert (
+            first.days_in_stage == 9
+            and first.over_by_days == 2
+            and first.owner_id == world.org.ids["east.rep"]
+        )
         assert first.last_activity_at == T0 and first.department == "华东事业部"
         assert first.evidence[0].kind == "opportunity"
         assert [s.id for s in stuck_opportunities(session, system_caller(), days=5).stuck] == [a, c, b]
@@ -49,8 +58,15 @@ def test_stuck_list_and_heat_map(world, context) -> None:  # type: ignore[no-unt
     with clock.pinned(T0 + timedelta(days=9)):
         mine = world.client.get("/stages/health", headers=world.org.headers("east.rep")).json()
         assert [s["id"] for s in mine["stuck"]] == [a]  # a rep sees their own
-        assert world.client.get("/stages/health?dimension=planet", headers=world.org.headers("admin")).status_code == 422
-        assert world.client.get("/stages/health?days=-1", headers=world.org.headers("admin")).status_code == 422
+        assert (
+            world.client.get(
+                "/stages/health?dimension=planet", headers=world.org.headers("admin")
+            ).status_code
+            == 422
+        )
+        assert (
+            world.client.get("/stages/health?days=-1", headers=world.org.headers("admin")).status_code == 422
+        )
 
 
 def test_cli_health_and_forecast_json(world, context, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -101,9 +117,14 @@ def test_demo_stages_are_consistent_with_the_definitions(demo_context) -> None: 
         won = session.scalars(select(OpportunityRow).where(OpportunityRow.status == "won")).all()
         paid = set(session.scalars(select(StagePaymentRow.opportunity_id)))
         assert len([w for w in won if w.id not in paid]) == 12  # the planted quarter-end flips
-        assert session.scalars(select(StageHoldRow).where(StageHoldRow.kind == "sentinel")).first() is not None
+        assert (
+            session.scalars(select(StageHoldRow).where(StageHoldRow.kind == "sentinel")).first() is not None
+        )
         files = [e for e in evidence.values() if e.sha256]
-        assert files and all((demo_context.settings.data_dir / "evidence" / e.sha256[:2] / e.sha256).exists() for e in files[:50])
+        assert files and all(
+            (demo_context.settings.data_dir / "evidence" / e.sha256[:2] / e.sha256).exists()
+            for e in files[:50]
+        )
 
 
 def test_demo_health_over_the_api(demo_client, demo_keys) -> None:  # type: ignore[no-untyped-def]

@@ -21,11 +21,17 @@ def _baseline(world, context, per_day: int, days: int) -> None:  # type: ignore[
     with context.db.transaction() as session:
         for n, opp in enumerate(opps):
             at = TODAY - timedelta(days=1 + n // per_day)
-            session.add(StageHistoryRow(opportunity_id=opp, from_stage="初步接触", to_stage="需求分析", actor_id=None, at=at))
+            session.add(
+                StageHistoryRow(
+                    opportunity_id=opp, from_stage="初步接触", to_stage="需求分析", actor_id=None, at=at
+                )
+            )
 
 
 def test_burst_is_held_past_three_times_the_trailing_average(world, context) -> None:  # type: ignore[no-untyped-def]
-    _baseline(world, context, per_day=1, days=28)  # trailing average 1/day → limit 3, held from the 5th (min_count 5)
+    _baseline(
+        world, context, per_day=1, days=28
+    )  # trailing average 1/day → limit 3, held from the 5th (min_count 5)
     with clock.pinned(TODAY - timedelta(days=2)):
         burst = [world.opportunity() for _ in range(7)]
     outcomes = []
@@ -51,11 +57,21 @@ def test_burst_is_held_past_three_times_the_trailing_average(world, context) -> 
         assert session.get(OpportunityRow, burst[4]).stage == "初步接触"
 
     # the rep cannot wave it through; the manager confirms one and rejects one
-    assert world.client.post(f"/stages/holds/{held[0]['id']}/confirm", headers=world.org.headers("east.rep")).status_code in (403, 404)
+    assert world.client.post(
+        f"/stages/holds/{held[0]['id']}/confirm", headers=world.org.headers("east.rep")
+    ).status_code in (403, 404)
     with clock.pinned(TODAY + timedelta(hours=1)):
-        r = world.client.post(f"/stages/holds/{held[0]['id']}/confirm", json={"note": "核实:客户已签需求确认"}, headers=world.org.headers("east.manager"))
+        r = world.client.post(
+            f"/stages/holds/{held[0]['id']}/confirm",
+            json={"note": "核实:客户已签需求确认"},
+            headers=world.org.headers("east.manager"),
+        )
         assert r.status_code == 200 and r.json()["status"] == "confirmed"
-        r = world.client.post(f"/stages/holds/{held[1]['id']}/reject", json={"note": "年底冲量"}, headers=world.org.headers("east.manager"))
+        r = world.client.post(
+            f"/stages/holds/{held[1]['id']}/reject",
+            json={"note": "年底冲量"},
+            headers=world.org.headers("east.manager"),
+        )
         assert r.status_code == 200 and r.json()["status"] == "rejected"
     with context.db.read() as session:
         assert session.get(OpportunityRow, held[0]["opportunity_id"]).stage == "需求分析"
@@ -79,11 +95,18 @@ def test_backward_moves_are_not_counted(world, context) -> None:  # type: ignore
             r = world.advance(opp, "需求分析", data=FIRST)
             assert r.json()["outcome"] == "applied", r.text
             assert world.advance(opp, "初步接触", data={"reason": "重新确认"}).json()["outcome"] == "applied"
-            assert world.advance(opp, "需求分析", data={"checklist": "contact_identified"}).json()["outcome"] == "applied"
+            assert (
+                world.advance(opp, "需求分析", data={"checklist": "contact_identified"}).json()["outcome"]
+                == "applied"
+            )
         # 4 forward and 2 backward moves today; floor average 1 → limit 3, min_count 5: the 5th forward is held
         extra = opps[0]
-        r = world.advance(extra, "方案演示", data={"checklist": "budget_confirmed,decision_maker_known"},
-                          files=[("evidence.requirements_confirmation", ("r.pdf", b"%PDF-1.4", "application/pdf"))])
+        r = world.advance(
+            extra,
+            "方案演示",
+            data={"checklist": "budget_confirmed,decision_maker_known"},
+            files=[("evidence.requirements_confirmation", ("r.pdf", b"%PDF-1.4", "application/pdf"))],
+        )
         assert r.json()["outcome"] == "held"
         assert r.json()["hold"]["reasons"][0]["today"] == 5  # backward moves did not count
 

@@ -33,7 +33,11 @@ def test_nothing_uploaded_is_lost_on_a_rejected_advance(world, context) -> None:
     world.advance(opp, "需求分析", data=FIRST)
     content = b"%PDF-1.4 signed requirements " + bytes(range(256))
     # the PDF is right, the checklist is not: rejected
-    r = world.advance(opp, "方案演示", files=[("evidence.requirements_confirmation", ("需求确认书.pdf", content, "application/pdf"))])
+    r = world.advance(
+        opp,
+        "方案演示",
+        files=[("evidence.requirements_confirmation", ("需求确认书.pdf", content, "application/pdf"))],
+    )
     assert r.status_code == 422
     details = r.json()["error"]["details"]
     assert {m["id"] for m in details["missing"]} == {"budget_confirmed", "decision_maker_known"}
@@ -57,7 +61,11 @@ def test_unknown_requirement_or_file_type_is_refused_naming_it(world) -> None:  
     opp = world.opportunity()
     r = world.advance(opp, "需求分析", data={"evidence.coffee": "x"})
     assert r.status_code == 422 and r.json()["error"]["details"]["field"] == "evidence.coffee"
-    r = world.advance(opp, "需求分析", files=[("evidence.first_contact_record", ("a.exe", b"MZ", "application/octet-stream"))])
+    r = world.advance(
+        opp,
+        "需求分析",
+        files=[("evidence.first_contact_record", ("a.exe", b"MZ", "application/octet-stream"))],
+    )
     assert r.status_code == 422 and "a.exe" in r.json()["error"]["message"]
     r = world.advance(opp, "不存在的阶段", data=FIRST)
     assert r.status_code == 422 and r.json()["error"]["details"]["field"] == "to_stage"
@@ -84,13 +92,17 @@ def test_skip_needs_skipped_evidence_and_is_recorded(world, context) -> None:  #
     assert r.json()["decision"]["skipped"] == ["需求分析"]
     with context.db.read() as session:
         last = session.scalars(
-            select(StageHistoryRow).where(StageHistoryRow.opportunity_id == opp).order_by(StageHistoryRow.id.desc())
+            select(StageHistoryRow)
+            .where(StageHistoryRow.opportunity_id == opp)
+            .order_by(StageHistoryRow.id.desc())
         ).first()
         assert last.from_stage == "初步接触" and last.to_stage == "方案演示"
         assert "skipped with evidence: 需求分析" in last.reason
         kinds = sorted(e["type"] for e in last.evidence)
         assert kinds == ["checklist", "checklist", "checklist", "evidence", "evidence"]
-        audit = session.scalars(select(AuditRow).where(AuditRow.entity == "opportunity", AuditRow.action == "stage.forward")).all()
+        audit = session.scalars(
+            select(AuditRow).where(AuditRow.entity == "opportunity", AuditRow.action == "stage.forward")
+        ).all()
         assert audit[-1].after["stage"] == "方案演示" and audit[-1].after["skipped"] == ["需求分析"]
 
 
@@ -103,12 +115,17 @@ def test_backwards_needs_a_reason(world, context) -> None:  # type: ignore[no-un
     assert r.status_code == 200 and r.json()["decision"]["direction"] == "backward"
     with context.db.read() as session:
         assert session.get(OpportunityRow, opp).stage == "初步接触"
-        assert session.scalars(select(AuditRow.action).where(AuditRow.entity_id == str(opp))).all()[-1] == "stage.backward"
+        assert (
+            session.scalars(select(AuditRow.action).where(AuditRow.entity_id == str(opp))).all()[-1]
+            == "stage.backward"
+        )
 
 
 def test_generic_patch_cannot_move_the_stage(world) -> None:  # type: ignore[no-untyped-def]
     opp = world.opportunity()
-    r = world.client.patch(f"/opportunities/{opp}", json={"stage": "首笔回款到账"}, headers=world.org.headers("admin"))
+    r = world.client.patch(
+        f"/opportunities/{opp}", json={"stage": "首笔回款到账"}, headers=world.org.headers("admin")
+    )
     assert r.status_code == 422 or r.json()["stage"] == "初步接触"
 
 
@@ -116,8 +133,11 @@ def _to_legal_signed(world, opp: int) -> None:  # type: ignore[no-untyped-def]
     r = world.advance(
         opp,
         "法务签署完成",
-        data={**FIRST, "checklist": "contact_identified,budget_confirmed,decision_maker_known,tech_lead_attended,quote_sent,contract_number",
-              "evidence.demo_feedback": "x"},
+        data={
+            **FIRST,
+            "checklist": "contact_identified,budget_confirmed,decision_maker_known,tech_lead_attended,quote_sent,contract_number",
+            "evidence.demo_feedback": "x",
+        },
         files=[
             ("evidence.requirements_confirmation", pdf("r.pdf", "r")),
             ("evidence.quote_approval", pdf("q.pdf", "q")),
@@ -125,10 +145,15 @@ def _to_legal_signed(world, opp: int) -> None:  # type: ignore[no-untyped-def]
         ],
     )
     # a text note is not an accepted kind for demo feedback (email/form/screenshot)
-    assert r.status_code == 422 and [m["id"] for m in r.json()["error"]["details"]["missing"]] == ["demo_feedback"]
+    assert r.status_code == 422 and [m["id"] for m in r.json()["error"]["details"]["missing"]] == [
+        "demo_feedback"
+    ]
     r = world.advance(
-        opp, "法务签署完成",
-        data={"checklist": "contact_identified,budget_confirmed,decision_maker_known,tech_lead_attended,quote_sent,contract_number"},
+        opp,
+        "法务签署完成",
+        data={
+            "checklist": "contact_identified,budget_confirmed,decision_maker_known,tech_lead_attended,quote_sent,contract_number"
+        },
         files=[("evidence.demo_feedback", ("feedback.eml", b"Subject: ok\n\nfine", "message/rfc822"))],
     )
     assert r.status_code == 200, r.text
@@ -147,19 +172,31 @@ def test_won_is_held_for_finance_then_confirmed_with_payment(world, context) -> 
         ("evidence.bank_receipt", ("回单.png", b"\x89PNG fake", "image/png")),
         ("evidence.invoice_pdf", pdf("发票.pdf", "invoice")),
     ]
-    r = world.advance(opp, "首笔回款到账", data={k: v for k, v in won.items() if not k.startswith("paid")}, files=files)
-    assert r.status_code == 422 and r.json()["error"]["details"]["missing"][0]["problem"] == "payment_required"
+    r = world.advance(
+        opp, "首笔回款到账", data={k: v for k, v in won.items() if not k.startswith("paid")}, files=files
+    )
+    assert (
+        r.status_code == 422 and r.json()["error"]["details"]["missing"][0]["problem"] == "payment_required"
+    )
     r = world.advance(opp, "首笔回款到账", data=won)
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body["outcome"] == "held" and body["hold"]["kind"] == "finance_confirmation" and body["stage"] == "法务签署完成"
+    assert (
+        body["outcome"] == "held"
+        and body["hold"]["kind"] == "finance_confirmation"
+        and body["stage"] == "法务签署完成"
+    )
     hold_id = body["hold"]["id"]
     # nothing moves meanwhile; the rep cannot confirm, finance can
     assert world.advance(opp, "初步接触", data={"reason": "x"}).status_code == 409
-    assert world.client.post(f"/stages/holds/{hold_id}/confirm", headers=world.org.headers("east.rep")).status_code in (403, 404)
+    assert world.client.post(
+        f"/stages/holds/{hold_id}/confirm", headers=world.org.headers("east.rep")
+    ).status_code in (403, 404)
     todo = world.client.get("/me/todo", headers=world.org.headers("finance")).json()
     assert [t["kind"] for t in todo] == ["stage_confirmation"]
-    r = world.client.post(f"/stages/holds/{hold_id}/confirm", json={"note": "回单已核对"}, headers=world.org.headers("finance"))
+    r = world.client.post(
+        f"/stages/holds/{hold_id}/confirm", json={"note": "回单已核对"}, headers=world.org.headers("finance")
+    )
     assert r.status_code == 200 and r.json()["status"] == "confirmed"
     with context.db.read() as session:
         row = session.get(OpportunityRow, opp)
@@ -168,7 +205,9 @@ def test_won_is_held_for_finance_then_confirmed_with_payment(world, context) -> 
         assert str(payment.paid_on) == "2026-11-02" and payment.amount == 150000
         assert payment.confirmed_by == world.org.ids["finance"] and len(payment.evidence_ids) == 3
     fc = world.client.get("/forecast", headers=world.org.headers("admin")).json()
-    assert fc["confirmed_revenue"] == 150000 and fc["confirmed_by_month"] == [{"month": "2026-11", "amount": 150000, "count": 1}]
+    assert fc["confirmed_revenue"] == 150000 and fc["confirmed_by_month"] == [
+        {"month": "2026-11", "amount": 150000, "count": 1}
+    ]
     assert fc["won_unconfirmed_count"] == 0
     history = world.client.get(f"/opportunities/{opp}/stages", headers=world.org.headers("east.rep")).json()
     assert history["payment"]["amount"] == 150000 and history["history"][-1]["to_stage"] == "首笔回款到账"
@@ -179,7 +218,9 @@ def test_lost_needs_a_library_reason(world, context) -> None:  # type: ignore[no
     h = world.org.headers("east.rep")
     r = world.client.post(f"/opportunities/{opp}/lose", json={"reason": "就是不想要了"}, headers=h)
     assert r.status_code == 422 and "chose_competitor" in r.json()["error"]["details"]["allowed"]
-    r = world.client.post(f"/opportunities/{opp}/lose", json={"reason": "chose_competitor", "note": "选了西门子"}, headers=h)
+    r = world.client.post(
+        f"/opportunities/{opp}/lose", json={"reason": "chose_competitor", "note": "选了西门子"}, headers=h
+    )
     assert r.status_code == 200 and r.json()["lost_reason"] == "选择竞品"
     assert world.advance(opp, "需求分析", data=FIRST).status_code == 409
 

@@ -19,7 +19,9 @@ T0 = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
 
 def _todos(context, kind: str) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
     with context.db.read() as session:
-        return [(t.user_id, t.dedupe_key) for t in session.scalars(select(TodoRow).where(TodoRow.kind == kind))]
+        return [
+            (t.user_id, t.dedupe_key) for t in session.scalars(select(TodoRow).where(TodoRow.kind == kind))
+        ]
 
 
 def test_reminder_freeze_and_downgrade_follow_the_clock(world, context) -> None:  # type: ignore[no-untyped-def]
@@ -59,11 +61,20 @@ def test_reminder_freeze_and_downgrade_follow_the_clock(world, context) -> None:
 
 def test_activity_resets_the_downgrade_clock_but_not_time_in_stage(world, context) -> None:  # type: ignore[no-untyped-def]
     pipeline_change = world.client.get("/stages/definitions", headers=world.org.headers("admin")).json()
-    pipeline_change["stages"][1]["timeout_days"] = 60  # 需求分析: a long timeout, so only the idle clock matters
-    assert world.client.put("/stages/definitions", json=pipeline_change, headers=world.org.headers("admin")).status_code == 200
+    pipeline_change["stages"][1]["timeout_days"] = (
+        60  # 需求分析: a long timeout, so only the idle clock matters
+    )
+    assert (
+        world.client.put(
+            "/stages/definitions", json=pipeline_change, headers=world.org.headers("admin")
+        ).status_code
+        == 200
+    )
     with clock.pinned(T0):
         opp = world.opportunity()
-        r = world.advance(opp, "需求分析", data={"evidence.first_contact_record": "电话", "checklist": "contact_identified"})
+        r = world.advance(
+            opp, "需求分析", data={"evidence.first_contact_record": "电话", "checklist": "contact_identified"}
+        )
         assert r.status_code == 200
     with clock.pinned(T0 + timedelta(days=16)):
         fc = _forecast(context)

@@ -36,7 +36,9 @@ def test_stage_health_page_draws_the_heat_map(demo_context, demo_keys, tmp_path)
     from copilot.api.app import create_app
 
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(demo_context), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(demo_context), host="127.0.0.1", port=port, log_level="warning")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:

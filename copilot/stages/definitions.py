@@ -208,6 +208,7 @@ def replace_pipeline(
     version = (session.scalar(select(func.max(StagePipelineRow.version))) or 0) + 1
     body = pipeline.model_dump(mode="json", exclude={"version"})
     session.add(StagePipelineRow(version=version, definition=body, note=note, created_by=actor_id))
+    session.info.pop("stages.pipeline", None)  # the per-unit-of-work cache of copilot.stages.engine
     audit.record(
         session,
         actor_id=actor_id,

@@ -121,6 +121,16 @@ def test_backwards_needs_a_reason(world, context) -> None:  # type: ignore[no-un
         )
 
 
+def test_an_opportunity_cannot_be_created_in_an_unknown_stage(world) -> None:  # type: ignore[no-untyped-def]
+    r = world.client.post(
+        "/opportunities",
+        json={"customer_id": world.customer_id, "name": "x", "stage": "已签约", "owner_id": world.org.ids["east.rep"]},
+        headers=world.org.headers("admin"),
+    )
+    assert r.status_code == 422
+    assert r.json()["error"]["details"]["field"] == "stage" and "初步接触" in r.json()["error"]["details"]["allowed"]
+
+
 def test_generic_patch_cannot_move_the_stage(world) -> None:  # type: ignore[no-untyped-def]
     opp = world.opportunity()
     r = world.client.patch(

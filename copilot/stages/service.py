@@ -144,6 +144,13 @@ def _decide(
         pipeline = active_pipeline(session)
         _check_movable(session, caller, row)
         _same_stage(row, to_stage, pipeline)
+        target = pipeline.stage(to_stage)
+        assert target is not None
+        if caller.role == Role.finance and target.confirm_role != Role.finance:
+            raise Forbidden(
+                f"finance confirms payments; moving to {to_stage} is for the owner or their manager",
+                details={"role": caller.role.value, "to_stage": to_stage},
+            )
         decision = gates.evaluate(
             pipeline,
             row.stage,
@@ -168,8 +175,6 @@ def _decide(
             "payment": payment.model_dump(mode="json") if payment else None,
             "evidence_ids": decision.evidence_ids,
         }
-        target = pipeline.stage(to_stage)
-        assert target is not None
         needs = target.confirm_role
         if decision.direction == "forward" and needs is not None and caller.role not in (needs, Role.admin):
             hold = _hold(

@@ -124,11 +124,19 @@ def test_backwards_needs_a_reason(world, context) -> None:  # type: ignore[no-un
 def test_an_opportunity_cannot_be_created_in_an_unknown_stage(world) -> None:  # type: ignore[no-untyped-def]
     r = world.client.post(
         "/opportunities",
-        json={"customer_id": world.customer_id, "name": "x", "stage": "已签约", "owner_id": world.org.ids["east.rep"]},
+        json={
+            "customer_id": world.customer_id,
+            "name": "x",
+            "stage": "已签约",
+            "owner_id": world.org.ids["east.rep"],
+        },
         headers=world.org.headers("admin"),
     )
     assert r.status_code == 422
-    assert r.json()["error"]["details"]["field"] == "stage" and "初步接触" in r.json()["error"]["details"]["allowed"]
+    assert (
+        r.json()["error"]["details"]["field"] == "stage"
+        and "初步接触" in r.json()["error"]["details"]["allowed"]
+    )
 
 
 def test_generic_patch_cannot_move_the_stage(world) -> None:  # type: ignore[no-untyped-def]
@@ -239,6 +247,7 @@ def test_other_reps_cannot_see_or_move(world) -> None:  # type: ignore[no-untype
     opp = world.opportunity()
     assert world.advance(opp, "需求分析", login="na.rep", data=FIRST).status_code == 404
     assert world.advance(opp, "需求分析", login="legal", data=FIRST).status_code == 404
+    assert world.advance(opp, "需求分析", login="finance", data=FIRST).status_code == 403
 
 
 def test_advance_on_both_databases(any_world, any_context) -> None:  # type: ignore[no-untyped-def]

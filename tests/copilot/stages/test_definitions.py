@@ -87,3 +87,23 @@ def test_a_stage_in_use_cannot_be_removed(world) -> None:  # type: ignore[no-unt
     r = world.client.put("/stages/definitions", json=data, headers=world.org.headers("admin"))
     assert r.status_code == 422
     assert r.json()["error"]["details"]["orphaned"] == ["初步接触"]
+
+
+def test_cli_definitions_round_trip_through_set(context, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from copilot.cli.app import app
+    from copilot.stages import cli as stages_cli
+
+    monkeypatch.setattr(stages_cli, "context", lambda: context)
+    shown = CliRunner().invoke(app, ["stages", "definitions", "--yaml"])
+    assert shown.exit_code == 0 and "首笔回款到账" in shown.stdout
+    edited = tmp_path / "pipeline.yaml"
+    edited.write_text(shown.stdout.replace("timeout_days: 3.0", "timeout_days: 4.0"), "utf-8")
+    result = CliRunner().invoke(app, ["stages", "set", str(edited), "--note", "报价审批放宽到4天", "--json"])
+    assert result.exit_code == 0, result.output
+    with context.db.read() as session:
+        from copilot.stages.definitions import active_pipeline
+
+        pipeline = active_pipeline(session)
+    assert pipeline.version == 1 and pipeline.stage("报价审批").timeout_days == 4

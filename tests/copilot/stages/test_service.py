@@ -257,3 +257,22 @@ def test_advance_on_both_databases(any_world, any_context) -> None:  # type: ign
     assert r.status_code == 200, r.text
     with any_context.db.read() as session:
         assert session.get(OpportunityRow, opp).stage == "需求分析"
+
+
+def test_gate_preview_counts_what_was_already_offered(world) -> None:  # type: ignore[no-untyped-def]
+    opp = world.opportunity()
+    h = world.org.headers("east.rep")
+    preview = world.client.get(
+        f"/opportunities/{opp}/gate", params={"to_stage": "需求分析"}, headers=h
+    ).json()
+    assert not preview["ok"] and [m["id"] for m in preview["missing"]] == [
+        "first_contact_record",
+        "contact_identified",
+    ]
+    world.advance(opp, "需求分析", data={"evidence.first_contact_record": "电话"})  # refused: checklist
+    preview = world.client.get(
+        f"/opportunities/{opp}/gate",
+        params={"to_stage": "需求分析", "checklist": "contact_identified"},
+        headers=h,
+    ).json()
+    assert preview["ok"] and len(preview["evidence_ids"]) == 1

@@ -16,6 +16,7 @@ from copilot.db.schema.core import (
     TodoRow,
     UserRow,
 )
+from copilot.db.schema.stages import StageEvidenceRow, StageHoldRow, StagePaymentRow, StagePipelineRow
 
 __all__ = [
     "ActivityRow",
@@ -29,7 +30,11 @@ __all__ = [
     "LeadRow",
     "OpportunityRow",
     "SignalRow",
+    "StageEvidenceRow",
     "StageHistoryRow",
+    "StageHoldRow",
+    "StagePaymentRow",
+    "StagePipelineRow",
     "TodoRow",
     "UserRow",
 ]

@@ -1,0 +1,177 @@
+"""Reading what routing needs from the database, and the two things it writes: counters and traces.
+
+The round-robin counter is advanced with `UPDATE ... SET counter = counter + n RETURNING counter`:
+one statement, row-locked until commit on PostgreSQL and serialised by SQLite's writer lock, so two
+workers (threads or processes) never draw the same turn. A batch reserves a block of n turns.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from copilot.assignment.people import OrgSnapshot, Person
+from copilot.assignment.rules import RuleSet, parse_rule_set
+from copilot.clock import now
+from copilot.db.schema import (
+    CustomerRow,
+    DepartmentRow,
+    LeadRow,
+    RoundRobinRow,
+    RuleSetRow,
+    RuleVersionRow,
+    UserRow,
+)
+from copilot.dedup.normalise import normalise_company_name
+
+OPEN_STATUSES = ("new", "assigned", "contacted", "qualified")
+LEAD_COLUMNS = (
+    "id",
+    "source",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+    "company",
+    "uscc",
+    "contact_name",
+    "contact_title",
+    "region",
+    "province",
+    "city",
+    "industry",
+    "size_band",
+    "budget",
+    "decision_role",
+    "purchase_timeline",
+    "grade",
+    "status",
+    "owner_id",
+    "department_id",
+    "customer_id",
+    "custom",
+    "created_at",
+)
+
+
+def lead_dict(row: Any) -> dict[str, Any]:
+    return {c: getattr(row, c, None) for c in LEAD_COLUMNS}
+
+
+def load_org(session: Session) -> OrgSnapshot:
+    departments = session.execute(select(DepartmentRow.id, DepartmentRow.name, DepartmentRow.manager_id)).all()
+    people = {
+        u.login: Person(
+            id=u.id,
+            login=u.login,
+            name=u.name,
+            role=u.role,
+            department_id=u.department_id,
+            active=bool(u.active),
+            can_receive_leads=bool(u.can_receive_leads),
+            region=u.region,
+        )
+        for u in session.scalars(select(UserRow))
+    }
+    return OrgSnapshot(
+        people=people,
+        departments={d.name: d.id for d in departments},
+        department_names={d.id: d.name for d in departments},
+        department_managers={d.id: d.manager_id for d in departments},
+    )
+
+
+class DbCustomerOwners:
+    """Existing-customer lookup: the lead's customer_id, else its USCC, else its normalised company name."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._memo: dict[tuple[str, str], tuple[int, int, str] | None] = {}
+
+    def _by(self, column: Any, value: str, how: str) -> tuple[int, int, str] | None:
+        key = (how, value)
+        if key not in self._memo:
+            row = self.session.execute(
+                select(CustomerRow.owner_id, CustomerRow.id)
+                .where(column == value, CustomerRow.owner_id.is_not(None), CustomerRow.merged_into_id.is_(None))
+                .order_by(CustomerRow.id)
+                .limit(1)
+            ).first()
+            self._memo[key] = (row.owner_id, row.id, how) if row else None
+        return self._memo[key]
+
+    def owner_of(self, lead: dict[str, Any]) -> tuple[int, int, str] | None:
+        if lead.get("customer_id"):
+            found = self._by(CustomerRow.id, lead["customer_id"], "the lead's customer")
+            if found:
+                return found
+        if lead.get("uscc"):
+            found = self._by(CustomerRow.uscc, lead["uscc"], "same USCC")
+            if found:
+                return found
+        if lead.get("company"):
+            key = normalise_company_name(lead["company"])
+            if key:
+                return self._by(CustomerRow.name_key, key, "same normalised company name")
+        return None
+
+
+def advance_counter(session: Session, key: str, n: int = 1) -> int:
+    """Reserve n turns of a counter atomically; returns the first reserved turn."""
+    values = {"key": key, "counter": 0, "updated_at": now()}
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(RoundRobinRow).values(**values).on_conflict_do_nothing(index_elements=["key"]))
+    end = session.execute(
+        update(RoundRobinRow)
+        .where(RoundRobinRow.key == key)
+        .values(counter=RoundRobinRow.counter + n, updated_at=now())
+        .returning(RoundRobinRow.counter)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    return int(end) - n
+
+
+def read_counters(session: Session) -> dict[str, int]:
+    return {r.key: int(r.counter) for r in session.execute(select(RoundRobinRow.key, RoundRobinRow.counter))}
+
+
+def open_loads(session: Session, user_ids: list[int]) -> dict[int, int]:
+    if not user_ids:
+        return {}
+    rows = session.execute(
+        select(LeadRow.owner_id, func.count())
+        .where(LeadRow.owner_id.in_(user_ids), LeadRow.status.in_(OPEN_STATUSES))
+        .group_by(LeadRow.owner_id)
+    ).all()
+    return {int(owner): int(count) for owner, count in rows}
+
+
+_COMPILED: dict[int, RuleSet] = {}
+
+
+def compiled(version: RuleVersionRow) -> RuleSet:
+    """Versions are immutable once saved, so a parsed rule set is cached per version id."""
+    if version.id not in _COMPILED:
+        _COMPILED[version.id] = parse_rule_set(version.body)
+    return _COMPILED[version.id]
+
+
+def published_version(session: Session) -> RuleVersionRow | None:
+    return session.scalar(
+        select(RuleVersionRow).where(RuleVersionRow.status == "published").order_by(RuleVersionRow.id.desc()).limit(1)
+    )
+
+
+def version_label(session: Session, version: RuleVersionRow) -> dict[str, Any]:
+    name = session.scalar(select(RuleSetRow.name).where(RuleSetRow.id == version.rule_set_id))
+    return {"id": version.id, "rule_set": name, "version": version.version, "status": version.status}
+
+
+def at_or_now(at: datetime | None) -> datetime:
+    return at or now()

@@ -126,7 +126,10 @@ def leads_from_file(path: Path) -> list[dict[str, Any]]:
     for raw in rows:
         if raw.values is None:
             raise InvalidInput(f"{path.name} line {raw.line}: {raw.error}", details={"field": "leads", "line": raw.line})
-        if mapping is None:
+        if "__header__" in raw.values:  # CSV: the header row comes first
+            mapping, _ = map_header("leads", list(raw.values["__header__"]), known)
+            continue
+        if mapping is None:  # JSONL: keys are the header
             mapping, _ = map_header("leads", list(raw.values), known)
         lead: dict[str, Any] = {"custom": {}}
         for column, value in raw.values.items():

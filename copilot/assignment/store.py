@@ -152,14 +152,21 @@ def open_loads(session: Session, user_ids: list[int]) -> dict[int, int]:
     return {int(owner): int(count) for owner, count in rows}
 
 
-_COMPILED: dict[int, RuleSet] = {}
+_COMPILED: dict[tuple[int, int, str], RuleSet] = {}
 
 
 def compiled(version: RuleVersionRow) -> RuleSet:
-    """Versions are immutable once saved, so a parsed rule set is cached per version id."""
-    if version.id not in _COMPILED:
-        _COMPILED[version.id] = parse_rule_set(version.body)
-    return _COMPILED[version.id]
+    """Versions are immutable once saved, so a parsed rule set is cached per version.
+
+    The key holds the creation time too: one process may talk to several stores (tests, eval),
+    whose version ids overlap.
+    """
+    key = (version.id, version.version, str(version.created_at))
+    if key not in _COMPILED:
+        if len(_COMPILED) > 256:
+            _COMPILED.clear()
+        _COMPILED[key] = parse_rule_set(version.body)
+    return _COMPILED[key]
 
 
 def published_version(session: Session) -> RuleVersionRow | None:

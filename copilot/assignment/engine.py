@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from copilot.assignment import conditions
+from copilot.assignment import compiled, conditions
+from copilot.assignment.compiled import RuleList, fold
 from copilot.assignment.people import (
     OrgSnapshot,
     Person,
@@ -54,24 +55,38 @@ class Decision:
         return self.owner.id if self.owner else None
 
 
-def _evaluate(rules: list[Rule], lead: dict[str, Any], depth: int, tried: list[dict[str, Any]]) -> tuple[Rule, Action] | None:
-    for rule in rules:
+def _evaluate(rules: RuleList, lead: dict[str, Any], depth: int, tried: list[dict[str, Any]]) -> tuple[Rule, Action] | None:
+    candidates: Any = range(len(rules.rules))
+    if rules.index_field is not None:
+        actual = lead.get(rules.index_field)
+        candidates = rules.index.get(fold(actual), [])
+        chosen = set(candidates)
+        others = [fr.rule.id for i, fr in enumerate(rules.rules) if i not in chosen]
+        if others:
+            tried.append(
+                {"ids": others, "depth": depth, "matched": False, "why": f"{rules.index_field} is {actual!r}; these rules want other values"}
+            )
+    for i in candidates:
+        fast = rules.rules[i]
+        rule = fast.rule
         entry: dict[str, Any] = {"id": rule.id, "name": rule.name, "depth": depth}
         tried.append(entry)
         if not rule.enabled:
             entry.update(matched=False, why="disabled")
             continue
-        ok, checks = conditions.check_all(rule.when, lead)
-        entry.update(matched=ok, checks=checks)
-        if not ok:
-            failed = [c for c in checks if not c["ok"]]
-            entry["why"] = "; ".join(
-                f"{c['field']} is {c['actual']!r}, rule wants {c['op']} {c['expected']!r}" for c in failed
-            )
+        failed = None
+        for fc in fast.conditions:
+            actual = fc.actual(lead)
+            if not fc.holds(actual):
+                failed = fc.why_not(actual)
+                break
+        if failed is not None:
+            entry.update(matched=False, why=failed)
             continue
-        entry["why"] = "all conditions hold" if checks else "no conditions (matches every lead)"
-        if rule.rules:
-            found = _evaluate(rule.rules, lead, depth + 1, tried)
+        entry.update(matched=True, checks=[fc.check(lead) for fc in fast.conditions])
+        entry["why"] = "all conditions hold" if fast.conditions else "no conditions (matches every lead)"
+        if fast.children is not None:
+            found = _evaluate(fast.children, lead, depth + 1, tried)
             if found:
                 return found
             if rule.assign is None:
@@ -161,7 +176,7 @@ def decide(
             + "; routing instead"
         )
     tried: list[dict[str, Any]] = []
-    found = _evaluate(rule_set.rules, lead, 0, tried)
+    found = _evaluate(compiled.tree(rule_set), lead, 0, tried)
     steps["rules"] = tried
     reason_for_fallback = "no rule matched"
     if found is not None:

@@ -41,6 +41,7 @@ class OrgSnapshot:
     department_managers: dict[int, int | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.pools: dict[Any, Any] = {}
         self.by_id = {p.id: p for p in self.people.values()}
         self.members: dict[int, list[Person]] = {}
         for person in sorted(self.people.values(), key=lambda p: p.login):
@@ -59,11 +60,13 @@ class Pool:
     excluded: list[dict[str, str]]
 
     def as_trace(self) -> dict[str, Any]:
-        return {
-            "source": self.source,
-            "candidates": [p.login for p in self.candidates],
-            "excluded": self.excluded,
-        }
+        return {"source": self.source, "candidates": self.logins, "excluded": self.excluded}
+
+    @property
+    def logins(self) -> list[str]:
+        if not hasattr(self, "_logins"):
+            self._logins = [p.login for p in self.candidates]
+        return self._logins
 
 
 def team_logins(rule_set: RuleSet, org: OrgSnapshot, team: str) -> tuple[str, list[str]] | None:
@@ -79,6 +82,16 @@ def team_logins(rule_set: RuleSet, org: OrgSnapshot, team: str) -> tuple[str, li
 
 
 def build_pool(rule_set: RuleSet, org: OrgSnapshot, team: str | None, users: list[str]) -> Pool:
+    """The filtered pool; cached on the snapshot, which never changes during one routing call."""
+    key = (id(rule_set), team, tuple(users))
+    cached = org.pools.get(key)
+    if cached is None or cached[0] is not rule_set:
+        cached = (rule_set, _build_pool(rule_set, org, team, users))
+        org.pools[key] = cached
+    return cached[1]
+
+
+def _build_pool(rule_set: RuleSet, org: OrgSnapshot, team: str | None, users: list[str]) -> Pool:
     logins: list[str] = []
     sources: list[str] = []
     excluded: list[dict[str, str]] = []
@@ -107,7 +120,20 @@ def build_pool(rule_set: RuleSet, org: OrgSnapshot, team: str | None, users: lis
     return Pool(source=" + ".join(sources) or "nobody", candidates=candidates, excluded=excluded)
 
 
+_SEQUENCES: dict[tuple[Any, ...], list[Person]] = {}
+
+
 def weighted_sequence(candidates: list[Person], weights: dict[str, float]) -> list[Person]:
+    key = (tuple(candidates), tuple(sorted(weights.items())))
+    order = _SEQUENCES.get(key)
+    if order is None:
+        if len(_SEQUENCES) > 1024:
+            _SEQUENCES.clear()
+        order = _SEQUENCES[key] = _weighted_sequence(candidates, weights)
+    return order
+
+
+def _weighted_sequence(candidates: list[Person], weights: dict[str, float]) -> list[Person]:
     """A smooth weighted round-robin order (nginx's algorithm): weights 3:1 give A A B A, not A A A B."""
     ints = [max(1, round(weights.get(p.login, 1.0) * 100)) for p in candidates]
     divisor = 0
@@ -139,8 +165,7 @@ def pick_by_counter(action_strategy: Strategy, pool: Pool, weights: dict[str, fl
     if action_strategy == Strategy.weighted_round_robin:
         order = weighted_sequence(pool.candidates, weights)
         person = order[counter % len(order)]
-        shares = ", ".join(f"{p.login}×{weights.get(p.login, 1.0):g}" for p in pool.candidates)
-        return person, f"weighted round robin turn {counter} of a {len(order)}-slot cycle ({shares})"
+        return person, f"weighted round robin turn {counter} of a {len(order)}-slot cycle (weights in the rule)"
     person = pool.candidates[counter % len(pool.candidates)]
     return person, f"round robin turn {counter} over {len(pool.candidates)} candidates"
 

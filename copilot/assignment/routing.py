@@ -29,7 +29,7 @@ def decide_all(
     leads: list[dict[str, Any]],
     *,
     counters: Any,
-    loads: dict[int, int],
+    loads: Any,
     keep_owner: bool = False,
 ) -> list[Decision]:
     """Decide every lead; `counters(key, n) -> first turn` reserves round-robin turns.
@@ -42,6 +42,11 @@ def decide_all(
         d.pending.key for d in decisions if d.pending is not None and d.pending.key is not None
     )
     next_turn = {key: counters(key, n) for key, n in sorted(needed.items())}
+    if callable(loads):  # read open-lead counts once, only for the people a least-loaded pick may choose
+        ids = sorted(
+            {p.id for d in decisions if d.pending is not None and d.pending.strategy == Strategy.least_loaded for p in d.pending.pool.candidates}
+        )
+        loads = loads(ids) if ids else {}
     for decision in decisions:
         pending = decision.pending
         if pending is None:
@@ -55,15 +60,6 @@ def decide_all(
         if decision.owner is not None and decision.outcome != "kept":
             loads[decision.owner.id] = loads.get(decision.owner.id, 0) + 1
     return decisions
-
-
-def _least_loaded_pool_ids(rule_set: RuleSet, org: OrgSnapshot) -> list[int]:
-    """Loads are only read when some rule picks by load (one grouped count for the whole org)."""
-    uses = any(
-        r.assign is not None and Strategy.least_loaded in (r.assign.strategy, r.assign.otherwise)
-        for r in rule_set.all_rules()
-    ) or (rule_set.fallback is not None and rule_set.fallback.strategy == Strategy.least_loaded)
-    return [p.id for p in org.people.values()] if uses else []
 
 
 def route_rows(
@@ -86,14 +82,13 @@ def route_rows(
     if at_arrival:  # replaying history (demo): each lead is routed at the time it arrived
         for lead in leads:
             lead["_at"] = lead["created_at"]
-    loads = store.open_loads(session, _least_loaded_pool_ids(rule_set, org))
     decisions = decide_all(
         rule_set,
         org,
         store.DbCustomerOwners(session),
         leads,
         counters=lambda key, n: store.advance_counter(session, key, n),
-        loads=loads,
+        loads=lambda ids: store.open_loads(session, ids),
         keep_owner=keep_owner,
     )
     write(session, leads, decisions, version_id=version.id, mode=mode, at=at, org=org)

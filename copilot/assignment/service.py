@@ -178,7 +178,7 @@ def reassign(
         leads = [store.lead_dict(r) for r in rows]
         decisions = routing.decide_all(
             store.compiled(version), store.load_org(session), store.DbCustomerOwners(session), leads,
-            counters=_preview_counter(session), loads=store.open_loads(session, list(logins)),
+            counters=_preview_counter(session), loads=lambda ids: store.open_loads(session, ids),
         )
     moves = [
         {

@@ -36,10 +36,9 @@ def simulate(session: Session, rule_set: RuleSet, leads: list[dict[str, Any]], *
 
     for i, lead in enumerate(leads):
         lead.setdefault("id", -(i + 1))
-    loads = store.open_loads(session, [p.id for p in org.people.values()])
-    before = dict(loads)
+    before = store.open_loads(session, [p.id for p in org.people.values()])
     decisions = routing.decide_all(
-        rule_set, org, store.DbCustomerOwners(session), leads, counters=counter, loads=loads
+        rule_set, org, store.DbCustomerOwners(session), leads, counters=counter, loads=dict(before)
     )
     hits: Counter[str] = Counter()
     outcomes: Counter[str] = Counter()

@@ -83,6 +83,7 @@ class RuleList:
     rules: list[FastRule]
     index_field: str | None = None
     index: dict[Any, list[int]] = field(default_factory=dict)
+    rejected: dict[Any, list[str]] = field(default_factory=dict)  # value -> ids the index rules out (memo)
 
 
 def _index_field(rules: list[Rule]) -> str | None:

@@ -59,9 +59,12 @@ def _evaluate(rules: RuleList, lead: dict[str, Any], depth: int, tried: list[dic
     candidates: Any = range(len(rules.rules))
     if rules.index_field is not None:
         actual = lead.get(rules.index_field)
-        candidates = rules.index.get(fold(actual), [])
-        chosen = set(candidates)
-        others = [fr.rule.id for i, fr in enumerate(rules.rules) if i not in chosen]
+        key = fold(actual)
+        candidates = rules.index.get(key, [])
+        others = rules.rejected.get(key)
+        if others is None:
+            chosen = set(candidates)
+            others = rules.rejected[key] = [fr.rule.id for i, fr in enumerate(rules.rules) if i not in chosen]
         if others:
             tried.append(
                 {"ids": others, "depth": depth, "matched": False, "why": f"{rules.index_field} is {actual!r}; these rules want other values"}

@@ -163,7 +163,11 @@ def rr_key(rule_set: RuleSet, rule_id: str, pool: Pool) -> str:
 
 def pick_by_counter(action_strategy: Strategy, pool: Pool, weights: dict[str, float], counter: int) -> tuple[Person, str]:
     if action_strategy == Strategy.weighted_round_robin:
-        order = weighted_sequence(pool.candidates, weights)
+        cache = pool.__dict__.setdefault("_sequences", {})
+        wkey = tuple(sorted(weights.items()))
+        order = cache.get(wkey)
+        if order is None:
+            order = cache[wkey] = weighted_sequence(pool.candidates, weights)
         person = order[counter % len(order)]
         return person, f"weighted round robin turn {counter} of a {len(order)}-slot cycle (weights in the rule)"
     person = pool.candidates[counter % len(pool.candidates)]

@@ -66,7 +66,7 @@ def route_rows(
     session: Session,
     rows: list[Any],
     *,
-    version: RuleVersionRow,
+    version: RuleVersionRow | store.VersionRef,
     mode: str,
     at: datetime | None = None,
     keep_owner: bool = False,
@@ -76,7 +76,7 @@ def route_rows(
     """Route lead rows (ORM rows or id-bearing row tuples) and write owners and traces in the caller's transaction."""
     if not rows:
         return []
-    rule_set = store.compiled(version)
+    rule_set = store.compiled(version, session)
     org = org or store.load_org(session)
     leads = [store.lead_dict(r) for r in rows]
     if at_arrival:  # replaying history (demo): each lead is routed at the time it arrived

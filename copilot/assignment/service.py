@@ -34,10 +34,9 @@ def route_new_lead(session: Session, caller: auth.Caller, row: Any) -> None:
     Without a published rule set the lead stays where the writer put it (its department's pool).
     A lead created with an active owner keeps that owner (the trace says so).
     """
-    version = store.published_version(session)
+    version = store.published_ref(session)
     if version is None:
         return
-    session.flush()
     routing.route_rows(session, [row], version=version, mode="arrival", keep_owner=True)
 
 

@@ -7,10 +7,11 @@ workers (threads or processes) never draw the same turn. A batch reserves a bloc
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -61,23 +62,30 @@ LEAD_COLUMNS = (
 
 
 def lead_dict(row: Any) -> dict[str, Any]:
+    mapping = getattr(row, "_mapping", None)
+    if mapping is not None and all(c in mapping for c in LEAD_COLUMNS):
+        return dict(mapping)
     return {c: getattr(row, c, None) for c in LEAD_COLUMNS}
 
 
 def load_org(session: Session) -> OrgSnapshot:
+    """Read fresh for every routing call: a rep deactivated a second ago is skipped on the next lead."""
     departments = session.execute(select(DepartmentRow.id, DepartmentRow.name, DepartmentRow.manager_id)).all()
-    people = {
-        u.login: Person(
-            id=u.id,
-            login=u.login,
-            name=u.name,
-            role=u.role,
-            department_id=u.department_id,
-            active=bool(u.active),
-            can_receive_leads=bool(u.can_receive_leads),
-            region=u.region,
+    users = session.execute(
+        select(
+            UserRow.id,
+            UserRow.login,
+            UserRow.name,
+            UserRow.role,
+            UserRow.department_id,
+            UserRow.active,
+            UserRow.can_receive_leads,
+            UserRow.region,
         )
-        for u in session.scalars(select(UserRow))
+    ).all()
+    people = {
+        u.login: Person(u.id, u.login, u.name, u.role, u.department_id, bool(u.active), bool(u.can_receive_leads), u.region)
+        for u in users
     }
     return OrgSnapshot(
         people=people,
@@ -123,17 +131,18 @@ class DbCustomerOwners:
 
 
 def advance_counter(session: Session, key: str, n: int = 1) -> int:
-    """Reserve n turns of a counter atomically; returns the first reserved turn."""
-    values = {"key": key, "counter": 0, "updated_at": now()}
+    """Reserve n turns of a counter atomically; returns the first reserved turn.
+
+    One statement, `INSERT ... ON CONFLICT (key) DO UPDATE SET counter = counter + n RETURNING
+    counter`: the row lock (PostgreSQL) or the writer lock (SQLite) is held to commit, so a second
+    worker waits and then draws the turns after ours.
+    """
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(insert(RoundRobinRow).values(**values).on_conflict_do_nothing(index_elements=["key"]))
-    end = session.execute(
-        update(RoundRobinRow)
-        .where(RoundRobinRow.key == key)
-        .values(counter=RoundRobinRow.counter + n, updated_at=now())
-        .returning(RoundRobinRow.counter)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
+    stmt = insert(RoundRobinRow).values(key=key, counter=n, updated_at=now())
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["key"], set_={"counter": RoundRobinRow.counter + n, "updated_at": now()}
+    ).returning(RoundRobinRow.counter)
+    end = session.execute(stmt.execution_options(synchronize_session=False)).scalar_one()
     return int(end) - n
 
 
@@ -155,7 +164,26 @@ def open_loads(session: Session, user_ids: list[int]) -> dict[int, int]:
 _COMPILED: dict[tuple[int, int, str], RuleSet] = {}
 
 
-def compiled(version: RuleVersionRow) -> RuleSet:
+@dataclass(frozen=True)
+class VersionRef:
+    """Enough of a version to find its compiled rules without loading its body."""
+
+    id: int
+    version: int
+    created_at: datetime
+
+
+def published_ref(session: Session) -> VersionRef | None:
+    row = session.execute(
+        select(RuleVersionRow.id, RuleVersionRow.version, RuleVersionRow.created_at)
+        .where(RuleVersionRow.status == "published")
+        .order_by(RuleVersionRow.id.desc())
+        .limit(1)
+    ).first()
+    return VersionRef(row.id, row.version, row.created_at) if row else None
+
+
+def compiled(version: RuleVersionRow | VersionRef, session: Session | None = None) -> RuleSet:
     """Versions are immutable once saved, so a parsed rule set is cached per version.
 
     The key holds the creation time too: one process may talk to several stores (tests, eval),
@@ -165,7 +193,12 @@ def compiled(version: RuleVersionRow) -> RuleSet:
     if key not in _COMPILED:
         if len(_COMPILED) > 256:
             _COMPILED.clear()
-        _COMPILED[key] = parse_rule_set(version.body)
+        body = version.body if isinstance(version, RuleVersionRow) else None
+        if body is None:
+            if session is None:
+                raise ValueError("a version reference needs a session to load its body")
+            body = session.scalar(select(RuleVersionRow.body).where(RuleVersionRow.id == version.id))
+        _COMPILED[key] = parse_rule_set(body)
     return _COMPILED[key]
 
 

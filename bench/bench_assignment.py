@@ -32,7 +32,13 @@ def _rules() -> dict[str, Any]:
             action: dict[str, Any] = {"team": team, "strategy": strategy}
             if strategy == "weighted_round_robin":
                 action["weights"] = {f"u{r_i * 20 + k}": 1 + k % 3 for k in range(20)}
-            rules.append({"id": f"{region}-{industry}", "when": {"region": region, "industry": industry}, "assign": action})
+            rules.append(
+                {
+                    "id": f"{region}-{industry}",
+                    "when": {"region": region, "industry": industry},
+                    "assign": action,
+                }
+            )
     return {"name": "bench", "rules": rules, "fallback": {"team": "D0", "strategy": "round_robin"}}
 
 
@@ -94,7 +100,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
         ctx = _setup(Path(tmp) / "data", n_leads)
         try:
             columns = [getattr(LeadRow, c) for c in store.LEAD_COLUMNS]
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             routed = 0
             with ctx.db.read() as session:
                 ids = list(session.scalars(select(LeadRow.id).order_by(LeadRow.id)))
@@ -102,23 +108,81 @@ def run(quick: bool) -> list[dict[str, Any]]:
                 chunk = ids[start : start + 5000]
                 with ctx.db.transaction() as session:
                     version = store.published_version(session)
-                    rows = session.execute(select(*columns).where(LeadRow.id.in_(chunk)).order_by(LeadRow.id)).all()
+                    rows = session.execute(
+                        select(*columns).where(LeadRow.id.in_(chunk)).order_by(LeadRow.id)
+                    ).all()
                     routed += len(routing.route_rows(session, rows, version=version, mode="bench"))
             elapsed = time.perf_counter() - started
+            cpu = time.process_time() - cpu_started
             rate = routed / elapsed
-            rows_out.append({"area": "assignment", "metric": f"batch routing, {n_leads:,} leads / 50 rules / 200 users", "value": rate, "unit": "leads/s", "target": ">= 5,000", "ok": rate >= 5000})
+            rows_out.append(
+                {
+                    "area": "assignment",
+                    "metric": f"batch routing, {n_leads:,} leads / 50 rules / 200 users",
+                    "value": rate,
+                    "unit": "leads/s",
+                    "target": ">= 5,000",
+                    "ok": rate >= 5000,
+                }
+            )
+            # SQLite runs in this process, so CPU time covers engine and database: the rate one
+            # free core would give, whatever else the machine is doing
+            rows_out.append(
+                {
+                    "area": "assignment",
+                    "metric": "batch routing per CPU-second (same run)",
+                    "value": routed / cpu,
+                    "unit": "leads/s",
+                    "target": ">= 5,000",
+                    "ok": None,
+                }
+            )
 
             rng = random.Random(9)
-            timings = []
+            timings, cpu_timings = [], []
             for _ in range(n_single):
-                lead = LeadIn(source="官网表单", region=rng.choice(REGIONS), industry=rng.choice(INDUSTRIES), size_band=rng.choice(SIZES))
-                t0 = time.perf_counter()
+                lead = LeadIn(
+                    source="官网表单",
+                    region=rng.choice(REGIONS),
+                    industry=rng.choice(INDUSTRIES),
+                    size_band=rng.choice(SIZES),
+                )
+                t0, c0 = time.perf_counter(), time.process_time()
                 with ctx.db.transaction() as session:
                     create_record(session, system_caller(), LEADS, lead)
                 timings.append((time.perf_counter() - t0) * 1000)
+                cpu_timings.append((time.process_time() - c0) * 1000)
             p95 = statistics.quantiles(timings, n=20)[-1]
-            rows_out.append({"area": "assignment", "metric": "single lead create+route+commit p95", "value": p95, "unit": "ms", "target": "<= 10", "ok": p95 <= 10})
-            rows_out.append({"area": "assignment", "metric": "single lead create+route+commit median", "value": statistics.median(timings), "unit": "ms", "target": "", "ok": None})
+            rows_out.append(
+                {
+                    "area": "assignment",
+                    "metric": "single lead create+route+commit p95",
+                    "value": p95,
+                    "unit": "ms",
+                    "target": "<= 10",
+                    "ok": p95 <= 10,
+                }
+            )
+            rows_out.append(
+                {
+                    "area": "assignment",
+                    "metric": "single lead create+route+commit median",
+                    "value": statistics.median(timings),
+                    "unit": "ms",
+                    "target": "",
+                    "ok": None,
+                }
+            )
+            rows_out.append(
+                {
+                    "area": "assignment",
+                    "metric": "single lead create+route+commit p95, CPU time",
+                    "value": statistics.quantiles(cpu_timings, n=20)[-1],
+                    "unit": "ms",
+                    "target": "<= 10",
+                    "ok": None,
+                }
+            )
 
             with ctx.db.read() as session:
                 leads = simulate.recent_leads(session, 10_000)
@@ -126,7 +190,16 @@ def run(quick: bool) -> list[dict[str, Any]]:
                 t0 = time.perf_counter()
                 report = simulate.simulate(session, rule_set, leads, paths=True)
                 sim = time.perf_counter() - t0
-            rows_out.append({"area": "assignment", "metric": f"simulate {report['leads']:,} leads with paths", "value": sim, "unit": "s", "target": "<= 5", "ok": sim <= 5})
+            rows_out.append(
+                {
+                    "area": "assignment",
+                    "metric": f"simulate {report['leads']:,} leads with paths",
+                    "value": sim,
+                    "unit": "s",
+                    "target": "<= 5",
+                    "ok": sim <= 5,
+                }
+            )
         finally:
             ctx.db.dispose()
     return rows_out

@@ -11,15 +11,21 @@ from rich.table import Table
 from copilot.cli.common import JSON_HELP, context, emit, err, out
 
 NAME = "assign"
-app = typer.Typer(help="Lead assignment: rules, dry-run, trace, health check, reassign, SLA.", no_args_is_help=True)
-rules_app = typer.Typer(help="Rule sets: import YAML as a draft, dry-run, publish, export, list.", no_args_is_help=True)
+app = typer.Typer(
+    help="Lead assignment: rules, dry-run, trace, health check, reassign, SLA.", no_args_is_help=True
+)
+rules_app = typer.Typer(
+    help="Rule sets: import YAML as a draft, dry-run, publish, export, list.", no_args_is_help=True
+)
 app.add_typer(rules_app, name="rules")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
 
 
 def _print_simulation(r: dict[str, Any]) -> None:
-    out.print(f"[bold]{r['rule_set']}[/]: {r['leads']} leads, outcomes {r['outcomes']}, assigned share {r['assigned_share']:.1%}")
+    out.print(
+        f"[bold]{r['rule_set']}[/]: {r['leads']} leads, outcomes {r['outcomes']}, assigned share {r['assigned_share']:.1%}"
+    )
     table = Table("rule", "hits")
     for rule, hits in r["rule_hits"].items():
         table.add_row(rule, str(hits))
@@ -38,10 +44,22 @@ def _print_simulation(r: dict[str, Any]) -> None:
 
 @app.command("simulate")
 def simulate_cmd(
-    rules: Annotated[Path | None, typer.Option("--rules", exists=True, dir_okay=False, help="Rules YAML (default: the published set)")] = None,
-    leads: Annotated[Path | None, typer.Option("--leads", exists=True, dir_okay=False, help="Leads CSV/JSONL to route")] = None,
-    sample: Annotated[int | None, typer.Option("--sample", help="Route the N newest leads in the store (generated ones if it has none)")] = None,
-    paths: Annotated[bool, typer.Option("--paths/--no-paths", help="Include each lead's full path in --json")] = True,
+    rules: Annotated[
+        Path | None,
+        typer.Option("--rules", exists=True, dir_okay=False, help="Rules YAML (default: the published set)"),
+    ] = None,
+    leads: Annotated[
+        Path | None, typer.Option("--leads", exists=True, dir_okay=False, help="Leads CSV/JSONL to route")
+    ] = None,
+    sample: Annotated[
+        int | None,
+        typer.Option(
+            "--sample", help="Route the N newest leads in the store (generated ones if it has none)"
+        ),
+    ] = None,
+    paths: Annotated[
+        bool, typer.Option("--paths/--no-paths", help="Include each lead's full path in --json")
+    ] = True,
     as_json: JsonOpt = False,
 ) -> None:
     """Dry run (模拟运行): route leads without writing; hits per rule, load per person, unassigned, fallback use."""
@@ -57,14 +75,18 @@ def simulate_cmd(
         else:
             version = store.published_version(session)
             if version is None:
-                raise NotFound("no rule set is published; pass --rules RULES.yaml", details={"field": "rules"})
+                raise NotFound(
+                    "no rule set is published; pass --rules RULES.yaml", details={"field": "rules"}
+                )
             rule_set = store.compiled(version)
         if leads:
             items = simulate.leads_from_file(leads)
         else:
             items = simulate.recent_leads(session, sample or 100)
             if not items:
-                items = simulate.generated_leads(dictionaries.build(session, ctx.settings.assignment_dictionary), sample or 100)
+                items = simulate.generated_leads(
+                    dictionaries.build(session, ctx.settings.assignment_dictionary), sample or 100
+                )
         report = simulate.simulate(session, rule_set, items, paths=paths and as_json)
     emit(report, as_json, _print_simulation)
 
@@ -94,7 +116,9 @@ def check_cmd(as_json: JsonOpt = False) -> None:
 def reassign_cmd(
     from_login: Annotated[str | None, typer.Option("--from", help="Leads owned by this login")] = None,
     unassigned: Annotated[bool, typer.Option("--unassigned", help="Open leads without owner")] = False,
-    rule_version: Annotated[int | None, typer.Option("--rule-version", help="Leads routed by this version id")] = None,
+    rule_version: Annotated[
+        int | None, typer.Option("--rule-version", help="Leads routed by this version id")
+    ] = None,
     apply: Annotated[bool, typer.Option("--apply", help="Write the moves (default: preview only)")] = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -103,11 +127,15 @@ def reassign_cmd(
 
     ctx = context()
     with ctx.db.transaction() as session:
-        result = reassign(session, from_login=from_login, unassigned=unassigned, rule_version=rule_version, apply=apply)
+        result = reassign(
+            session, from_login=from_login, unassigned=unassigned, rule_version=rule_version, apply=apply
+        )
 
     def human(r: dict[str, Any]) -> None:
         verb = "moved" if r["applied"] else "would move"
-        out.print(f"{r['selected']} leads selected; {verb}: " + ", ".join(f"{k} {v}" for k, v in r["to"].items()))
+        out.print(
+            f"{r['selected']} leads selected; {verb}: " + ", ".join(f"{k} {v}" for k, v in r["to"].items())
+        )
         if not r["applied"]:
             err.print("preview only: add --apply to write")
 
@@ -122,11 +150,19 @@ def escalate_cmd(as_json: JsonOpt = False) -> None:
     ctx = context()
     with ctx.db.transaction() as session:
         result = escalate(session, ctx.settings)
-    emit(result, as_json, lambda r: out.print(f"{r['unclaimed']} unclaimed, {r['no_first_contact']} without first contact; {r['todos_created']} new to-dos"))
+    emit(
+        result,
+        as_json,
+        lambda r: out.print(
+            f"{r['unclaimed']} unclaimed, {r['no_first_contact']} without first contact; {r['todos_created']} new to-dos"
+        ),
+    )
 
 
 @app.command("stats")
-def stats_cmd(days: Annotated[int, typer.Option(help="Window in days, up to now")] = 30, as_json: JsonOpt = False) -> None:
+def stats_cmd(
+    days: Annotated[int, typer.Option(help="Window in days, up to now")] = 30, as_json: JsonOpt = False
+) -> None:
     """Assignment success rate, time to first contact, invalid rate by source."""
     from datetime import timedelta
 
@@ -138,7 +174,9 @@ def stats_cmd(days: Annotated[int, typer.Option(help="Window in days, up to now"
 
     def human(r: dict[str, Any]) -> None:
         routing = r["routing"]
-        out.print(f"routing decisions {routing['decisions']}, success rate {routing['success_rate']}, outcomes {routing['outcomes']}")
+        out.print(
+            f"routing decisions {routing['decisions']}, success rate {routing['success_rate']}, outcomes {routing['outcomes']}"
+        )
         out.print(f"time to first contact (h): {r['time_to_first_contact_hours']}")
         table = Table("source", "leads", "invalid", "rate")
         for source, s in r["invalid_by_source"].items():
@@ -156,13 +194,17 @@ def trace_cmd(lead_id: int, as_json: JsonOpt = False) -> None:
 
     with context().db.read() as session:
         result = lead_trace(session, system_caller(), lead_id)
-    emit(result, as_json, lambda r: out.print(r["latest"]["steps"]["summary"] if r["latest"] else r["message"]))
+    emit(
+        result, as_json, lambda r: out.print(r["latest"]["steps"]["summary"] if r["latest"] else r["message"])
+    )
 
 
 @app.command("invalid")
 def invalid_cmd(
     lead_id: int,
-    reason: Annotated[str, typer.Option(help="A code or label from the reason library (号码错误, 需求不符, 已购竞品 ...)")],
+    reason: Annotated[
+        str, typer.Option(help="A code or label from the reason library (号码错误, 需求不符, 已购竞品 ...)")
+    ],
     note: Annotated[str, typer.Option(help="Free text kept in the audit log")] = "",
     as_json: JsonOpt = False,
 ) -> None:
@@ -190,7 +232,9 @@ def rules_import(
     ctx = context()
     rule_set = service.load_rule_file(file)
     with ctx.db.transaction() as session:
-        row = versions.save_draft(session, rule_set, note=note, dictionary_path=ctx.settings.assignment_dictionary)
+        row = versions.save_draft(
+            session, rule_set, note=note, dictionary_path=ctx.settings.assignment_dictionary
+        )
         result = versions.describe(session, row)
     emit(result, as_json, _print_version)
 
@@ -205,7 +249,9 @@ def _print_version(v: dict[str, Any]) -> None:
 
 
 @rules_app.command("validate")
-def rules_validate(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)], as_json: JsonOpt = False) -> None:
+def rules_validate(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)], as_json: JsonOpt = False
+) -> None:
     """Validate a rules YAML against the organisation without saving it."""
     from copilot.assignment import service, versions
 
@@ -213,20 +259,38 @@ def rules_validate(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fa
     rule_set = service.load_rule_file(file)
     with ctx.db.read() as session:
         report = versions.check(session, rule_set, ctx.settings.assignment_dictionary)
-    emit(report, as_json, lambda r: _print_version({"rule_set": rule_set.name, "version": "-", "id": "-", "status": "ok" if r["ok"] else "invalid", "validation": r}))
+    emit(
+        report,
+        as_json,
+        lambda r: _print_version(
+            {
+                "rule_set": rule_set.name,
+                "version": "-",
+                "id": "-",
+                "status": "ok" if r["ok"] else "invalid",
+                "validation": r,
+            }
+        ),
+    )
     if not report["ok"]:
         raise typer.Exit(2)
 
 
 @rules_app.command("simulate")
-def rules_simulate(version: str, sample: Annotated[int, typer.Option(help="Newest leads to route")] = 500, as_json: JsonOpt = False) -> None:
+def rules_simulate(
+    version: str,
+    sample: Annotated[int, typer.Option(help="Newest leads to route")] = 500,
+    as_json: JsonOpt = False,
+) -> None:
     """Dry-run a saved version (draft -> simulated); needed before publishing."""
     from copilot.assignment import versions
 
     ctx = context()
     with ctx.db.transaction() as session:
         row = versions.get_version(session, version)
-        report = versions.simulate_version(session, row, sample=sample, dictionary_path=ctx.settings.assignment_dictionary)
+        report = versions.simulate_version(
+            session, row, sample=sample, dictionary_path=ctx.settings.assignment_dictionary
+        )
         report["version"] = versions.describe(session, row)
     emit(report, as_json, _print_simulation)
 
@@ -238,7 +302,11 @@ def rules_publish(version: str, as_json: JsonOpt = False) -> None:
 
     ctx = context()
     with ctx.db.transaction() as session:
-        result = versions.publish(session, versions.get_version(session, version), dictionary_path=ctx.settings.assignment_dictionary)
+        result = versions.publish(
+            session,
+            versions.get_version(session, version),
+            dictionary_path=ctx.settings.assignment_dictionary,
+        )
     emit(result, as_json, lambda v: out.print(f"published {v['rule_set']} v{v['version']} (id {v['id']})"))
 
 
@@ -271,7 +339,15 @@ def rules_list(as_json: JsonOpt = False) -> None:
     def human(items: list[dict[str, Any]]) -> None:
         table = Table("id", "rule set", "version", "status", "valid", "published", "note")
         for v in items:
-            table.add_row(str(v["id"]), v["rule_set"], str(v["version"]), v["status"], "yes" if v["validation_ok"] else "no", str(v["published_at"] or ""), v["note"])
+            table.add_row(
+                str(v["id"]),
+                v["rule_set"],
+                str(v["version"]),
+                v["status"],
+                "yes" if v["validation_ok"] else "no",
+                str(v["published_at"] or ""),
+                v["note"],
+            )
         out.print(table)
 
     emit(rows, as_json, human)

@@ -31,7 +31,12 @@ class FastCondition:
 
     @classmethod
     def of(cls, c: Condition) -> FastCondition:
-        fc = cls(source=c, field=c.field, op=c.op.value, custom_key=c.field[7:] if c.field.startswith("custom.") else None)
+        fc = cls(
+            source=c,
+            field=c.field,
+            op=c.op.value,
+            custom_key=c.field[7:] if c.field.startswith("custom.") else None,
+        )
         if c.op == Op.equals:
             fc.values = frozenset([fold(c.value)])
         elif c.op == Op.in_:
@@ -63,7 +68,13 @@ class FastCondition:
 
     def check(self, lead: dict[str, Any]) -> dict[str, Any]:
         actual = self.actual(lead)
-        return {"field": self.field, "op": self.op, "expected": self.source.value, "actual": actual, "ok": self.holds(actual)}
+        return {
+            "field": self.field,
+            "op": self.op,
+            "expected": self.source.value,
+            "actual": actual,
+            "ok": self.holds(actual),
+        }
 
     def why_not(self, actual: Any) -> str:
         return f"{self.field} is {actual!r}, rule wants {self.op} {self.source.value!r}"
@@ -92,14 +103,21 @@ def _index_field(rules: list[Rule]) -> str | None:
     for c in rules[0].when:
         if c.op not in (Op.equals, Op.in_) or c.field.startswith("custom."):
             continue
-        if all(r.enabled and any(o.field == c.field and o.op in (Op.equals, Op.in_) for o in r.when) for r in rules):
+        if all(
+            r.enabled and any(o.field == c.field and o.op in (Op.equals, Op.in_) for o in r.when)
+            for r in rules
+        ):
             return c.field
     return None
 
 
 def compile_rules(rules: list[Rule]) -> RuleList:
     compiled = [
-        FastRule(rule=r, conditions=[FastCondition.of(c) for c in r.when], children=compile_rules(r.rules) if r.rules else None)
+        FastRule(
+            rule=r,
+            conditions=[FastCondition.of(c) for c in r.when],
+            children=compile_rules(r.rules) if r.rules else None,
+        )
         for r in rules
     ]
     out = RuleList(rules=compiled, index_field=_index_field(rules))

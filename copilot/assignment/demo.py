@@ -43,17 +43,32 @@ def load_assignment(context: AppContext, state: Any) -> dict[str, Any]:
         leads = list(session.scalars(select(LeadRow).order_by(LeadRow.created_at, LeadRow.id)))
         amazon = [lead for lead in leads if lead.source == "amazon_us"]
         fix_at = amazon[min(STRANDED, len(amazon)) - 1].created_at + timedelta(minutes=30)
-        legacy = versions.save_draft(session, legacy_rules, note="旧版: 上线时未校验, 无兜底", dictionary_path=dictionary)
-        legacy.status, legacy.published_at, legacy.retired_at = "retired", leads[0].created_at - timedelta(days=1), fix_at
+        legacy = versions.save_draft(
+            session, legacy_rules, note="旧版: 上线时未校验, 无兜底", dictionary_path=dictionary
+        )
+        legacy.status, legacy.published_at, legacy.retired_at = (
+            "retired",
+            leads[0].created_at - timedelta(days=1),
+            fix_at,
+        )
         before = [lead for lead in leads if lead.created_at < fix_at]
         after = [lead for lead in leads if lead.created_at >= fix_at]
         routing.route_rows(session, before, version=legacy, mode="arrival", at_arrival=True)
-        current = versions.save_draft(session, current_rules, note="修复 region 映射, 增加兜底分配与加权轮询", dictionary_path=dictionary)
+        current = versions.save_draft(
+            session,
+            current_rules,
+            note="修复 region 映射, 增加兜底分配与加权轮询",
+            dictionary_path=dictionary,
+        )
         versions.simulate_version(session, current, sample=500, dictionary_path=dictionary)
         versions.publish(session, current, dictionary_path=dictionary)
         current.published_at = fix_at
-        refreshed = select(LeadRow).order_by(LeadRow.created_at, LeadRow.id).execution_options(populate_existing=True)
-        stranded = [lead for lead in session.scalars(refreshed) if lead.created_at < fix_at and lead.owner_id is None]
+        refreshed = (
+            select(LeadRow).order_by(LeadRow.created_at, LeadRow.id).execution_options(populate_existing=True)
+        )
+        stranded = [
+            lead for lead in session.scalars(refreshed) if lead.created_at < fix_at and lead.owner_id is None
+        ]
         routing.route_rows(session, stranded, version=current, mode="reassign", at=fix_at)
         routing.route_rows(session, after, version=current, mode="arrival", at_arrival=True)
         leads = list(session.scalars(refreshed))
@@ -84,7 +99,11 @@ def _first_contacts(rng: Any, leads: list[LeadRow]) -> list[ActivityIn]:
     at_most = now()
     items: list[ActivityIn] = []
     for lead in leads:
-        if lead.owner_id is None or lead.assigned_at is None or lead.created_at < newest - timedelta(days=CONTACT_DAYS):
+        if (
+            lead.owner_id is None
+            or lead.assigned_at is None
+            or lead.created_at < newest - timedelta(days=CONTACT_DAYS)
+        ):
             continue
         if rng.random() < 0.2:
             continue  # never contacted: the SLA escalation's material

@@ -30,7 +30,9 @@ def load_file(path: Path | None = None) -> dict[str, dict[str, list[str]]]:
     try:
         data = yaml.safe_load(path.read_text("utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
-        raise InvalidInput(f"cannot read the routing dictionary {path}: {exc}", details={"field": "dictionary"}) from exc
+        raise InvalidInput(
+            f"cannot read the routing dictionary {path}: {exc}", details={"field": "dictionary"}
+        ) from exc
     out: dict[str, dict[str, list[str]]] = {}
     for kind in KINDS:
         section = data.get(kind) or {}
@@ -62,8 +64,10 @@ class Dictionary:
         text = str(value).strip()
         alias = self.aliases.get(kind, {}).get(text.casefold())
         suggestions = [alias] if alias else []
-        pool = list(self.values.get(kind, {})) if kind not in ("departments", "logins") else sorted(
-            self.departments if kind == "departments" else self.logins
+        pool = (
+            list(self.values.get(kind, {}))
+            if kind not in ("departments", "logins")
+            else sorted(self.departments if kind == "departments" else self.logins)
         )
         for close in difflib.get_close_matches(text, pool, n=3, cutoff=0.6):
             if close not in suggestions:

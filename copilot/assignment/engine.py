@@ -55,7 +55,9 @@ class Decision:
         return self.owner.id if self.owner else None
 
 
-def _evaluate(rules: RuleList, lead: dict[str, Any], depth: int, tried: list[dict[str, Any]]) -> tuple[Rule, Action] | None:
+def _evaluate(
+    rules: RuleList, lead: dict[str, Any], depth: int, tried: list[dict[str, Any]]
+) -> tuple[Rule, Action] | None:
     candidates: Any = range(len(rules.rules))
     if rules.index_field is not None:
         actual = lead.get(rules.index_field)
@@ -67,7 +69,12 @@ def _evaluate(rules: RuleList, lead: dict[str, Any], depth: int, tried: list[dic
             others = rules.rejected[key] = [fr.rule.id for i, fr in enumerate(rules.rules) if i not in chosen]
         if others:
             tried.append(
-                {"ids": others, "depth": depth, "matched": False, "why": f"{rules.index_field} is {actual!r}; these rules want other values"}
+                {
+                    "ids": others,
+                    "depth": depth,
+                    "matched": False,
+                    "why": f"{rules.index_field} is {actual!r}; these rules want other values",
+                }
             )
     for i in candidates:
         fast = rules.rules[i]
@@ -130,8 +137,10 @@ def _choose(
     elif strategy == Strategy.existing_customer_owner:
         found = customers.owner_of(lead)
         person = org.by_id.get(found[0]) if found else None
-        problem = "no existing customer with an owner" if found is None else (
-            "customer owner is not a user" if person is None else person.unavailable_reason()
+        problem = (
+            "no existing customer with an owner"
+            if found is None
+            else ("customer owner is not a user" if person is None else person.unavailable_reason())
         )
         if person is not None and problem is None and found is not None:
             note["why"] = f"existing customer {found[1]} ({found[2]}) is owned by {person.login}"
@@ -151,7 +160,11 @@ def _choose(
     note["strategy"] = strategy.value
     if strategy == Strategy.least_loaded:
         return None, Pending(strategy=strategy, pool=pool), note
-    return None, Pending(strategy=strategy, pool=pool, key=f"{rule_set.name}:{key_id}", weights=action.weights), note
+    return (
+        None,
+        Pending(strategy=strategy, pool=pool, key=f"{rule_set.name}:{key_id}", weights=action.weights),
+        note,
+    )
 
 
 def decide(
@@ -193,7 +206,9 @@ def decide(
             if person is not None:
                 steps["pick"] = {"login": person.login, "strategy": note["strategy"], "why": note["why"]}
             return decision
-        reason_for_fallback = f"rule {rule.id} matched but " + (note.get("owner_problem") or note.get("why", "nobody could be chosen"))
+        reason_for_fallback = f"rule {rule.id} matched but " + (
+            note.get("owner_problem") or note.get("why", "nobody could be chosen")
+        )
         if note.get("owner_problem") and note.get("why"):
             reason_for_fallback += f"; {note['why']}"
     steps["fallback"] = {"reason": reason_for_fallback}
@@ -201,17 +216,28 @@ def decide(
     if fallback is None:
         steps["fallback"]["result"] = "this rule set has no fallback: the lead stays unassigned"
         return decision
-    action = Action(team=fallback.team, users=[fallback.user] if fallback.user else [], strategy=fallback.strategy)
+    action = Action(
+        team=fallback.team, users=[fallback.user] if fallback.user else [], strategy=fallback.strategy
+    )
     person, pending, note = _choose(rule_set, org, customers, lead, FALLBACK_RULE, action)
     steps["fallback"]["choice"] = note
     if person is None and pending is None:
-        steps["fallback"]["result"] = "the fallback has no one who can receive leads: the lead stays unassigned"
+        steps["fallback"]["result"] = (
+            "the fallback has no one who can receive leads: the lead stays unassigned"
+        )
         return decision
-    decision.rule_id, decision.owner, decision.pending, decision.outcome = FALLBACK_RULE, person, pending, "fallback"
+    decision.rule_id, decision.owner, decision.pending, decision.outcome = (
+        FALLBACK_RULE,
+        person,
+        pending,
+        "fallback",
+    )
     return decision
 
 
-def finish(decision: Decision, *, counter: int | None = None, loads: dict[int, int] | None = None) -> Decision:
+def finish(
+    decision: Decision, *, counter: int | None = None, loads: dict[int, int] | None = None
+) -> Decision:
     """Complete a pending pick with the counter value or the loads the caller obtained."""
     pending = decision.pending
     if pending is None:
@@ -241,6 +267,8 @@ def _summarise(decision: Decision) -> None:
     elif decision.outcome == "fallback":
         steps["summary"] = f"fallback to {who}: {steps['fallback']['reason']}"
     else:
-        steps["summary"] = "unassigned: " + steps.get("fallback", {}).get("result", "no owner could be chosen")
+        steps["summary"] = "unassigned: " + steps.get("fallback", {}).get(
+            "result", "no owner could be chosen"
+        )
     steps["outcome"] = decision.outcome
     steps["owner"] = who

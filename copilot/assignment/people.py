@@ -161,7 +161,9 @@ def rr_key(rule_set: RuleSet, rule_id: str, pool: Pool) -> str:
     return f"{rule_set.name}:{rule_id}"
 
 
-def pick_by_counter(action_strategy: Strategy, pool: Pool, weights: dict[str, float], counter: int) -> tuple[Person, str]:
+def pick_by_counter(
+    action_strategy: Strategy, pool: Pool, weights: dict[str, float], counter: int
+) -> tuple[Person, str]:
     if action_strategy == Strategy.weighted_round_robin:
         cache = pool.__dict__.setdefault("_sequences", {})
         wkey = tuple(sorted(weights.items()))
@@ -169,7 +171,10 @@ def pick_by_counter(action_strategy: Strategy, pool: Pool, weights: dict[str, fl
         if order is None:
             order = cache[wkey] = weighted_sequence(pool.candidates, weights)
         person = order[counter % len(order)]
-        return person, f"weighted round robin turn {counter} of a {len(order)}-slot cycle (weights in the rule)"
+        return (
+            person,
+            f"weighted round robin turn {counter} of a {len(order)}-slot cycle (weights in the rule)",
+        )
     person = pool.candidates[counter % len(pool.candidates)]
     return person, f"round robin turn {counter} over {len(pool.candidates)} candidates"
 

@@ -44,7 +44,12 @@ def decide_all(
     next_turn = {key: counters(key, n) for key, n in sorted(needed.items())}
     if callable(loads):  # read open-lead counts once, only for the people a least-loaded pick may choose
         ids = sorted(
-            {p.id for d in decisions if d.pending is not None and d.pending.strategy == Strategy.least_loaded for p in d.pending.pool.candidates}
+            {
+                p.id
+                for d in decisions
+                if d.pending is not None and d.pending.strategy == Strategy.least_loaded
+                for p in d.pending.pool.candidates
+            }
         )
         loads = loads(ids) if ids else {}
     for decision in decisions:
@@ -92,7 +97,7 @@ def route_rows(
         keep_owner=keep_owner,
     )
     write(session, leads, decisions, version_id=version.id, mode=mode, at=at, org=org)
-    for row, decision in zip(rows, decisions, strict=True):
+    for row in rows:
         if isinstance(row, LeadRow):
             session.expire(row, ["owner_id", "department_id", "assigned_at", "status", "grade"])
     return decisions
@@ -136,7 +141,9 @@ def write(
                 "outcome": decision.outcome,
                 "rule_id": decision.rule_id,
                 "owner_id": decision.owner_id,
-                "department_id": decision.owner.department_id if decision.owner else lead.get("department_id"),
+                "department_id": decision.owner.department_id
+                if decision.owner
+                else lead.get("department_id"),
                 "grade": decision.grade,
                 "steps": decision.steps,
                 "at": lead.get("_at") or at,

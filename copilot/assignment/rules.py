@@ -102,9 +102,14 @@ class Action(BaseModel):
 
     @model_validator(mode="after")
     def _has_target(self) -> Action:
-        if not self.team and not self.users and self.strategy not in (
-            Strategy.territory_owner,
-            Strategy.existing_customer_owner,
+        if (
+            not self.team
+            and not self.users
+            and self.strategy
+            not in (
+                Strategy.territory_owner,
+                Strategy.existing_customer_owner,
+            )
         ):
             raise ValueError("an action needs a team or users")
         if self.strategy == Strategy.territory_owner and not self.territories:
@@ -184,7 +189,9 @@ def _conditions_in(raw: Any, where: str) -> list[dict[str, Any]]:
     if isinstance(raw, list):  # already the canonical list form
         return raw
     if not isinstance(raw, dict):
-        raise InvalidInput(f"{where}.when must be a mapping of field to value", details={"field": f"{where}.when"})
+        raise InvalidInput(
+            f"{where}.when must be a mapping of field to value", details={"field": f"{where}.when"}
+        )
     out: list[dict[str, Any]] = []
     for field, value in raw.items():
         if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in {o.value for o in Op}:
@@ -209,7 +216,9 @@ def _rule_in(raw: Any, where: str) -> dict[str, Any]:
 def parse_rule_set(data: Any) -> RuleSet:
     """A RuleSet from the YAML/JSON shape; errors name the path of the bad field."""
     if not isinstance(data, dict):
-        raise InvalidInput("a rule set must be a mapping with name, rules and fallback", details={"field": "rule_set"})
+        raise InvalidInput(
+            "a rule set must be a mapping with name, rules and fallback", details={"field": "rule_set"}
+        )
     body = dict(data)
     body["rules"] = [_rule_in(r, f"rules[{i}]") for i, r in enumerate(data.get("rules") or [])]
     body["grading"] = [
@@ -221,7 +230,8 @@ def parse_rule_set(data: Any) -> RuleSet:
         return RuleSet.model_validate(body)
     except ValidationError as exc:
         problems = [
-            {"field": ".".join(str(p) for p in e["loc"]) or "rule_set", "problem": e["msg"]} for e in exc.errors()
+            {"field": ".".join(str(p) for p in e["loc"]) or "rule_set", "problem": e["msg"]}
+            for e in exc.errors()
         ]
         first = problems[0]
         raise InvalidInput(
@@ -262,7 +272,11 @@ def to_data(rule_set: RuleSet) -> dict[str, Any]:
         data["teams"] = rule_set.teams
     if rule_set.grading:
         data["grading"] = [
-            {"grade": g.grade, **({"name": g.name} if g.name else {}), "when": {c.field: c.to_yaml_value() for c in g.when}}
+            {
+                "grade": g.grade,
+                **({"name": g.name} if g.name else {}),
+                "when": {c.field: c.to_yaml_value() for c in g.when},
+            }
             for g in rule_set.grading
         ]
     data["rules"] = [_rule_out(r) for r in rule_set.rules]

@@ -59,7 +59,9 @@ def record_first_contact(session: Session, caller: auth.Caller, row: ActivityRow
 
 def lead_trace(session: Session, caller: auth.Caller, lead_id: int) -> dict[str, Any]:
     lead = records.get_row(session, caller, LEADS, lead_id)
-    rows = session.scalars(select(TraceRow).where(TraceRow.lead_id == lead_id).order_by(TraceRow.at.desc(), TraceRow.id.desc())).all()
+    rows = session.scalars(
+        select(TraceRow).where(TraceRow.lead_id == lead_id).order_by(TraceRow.at.desc(), TraceRow.id.desc())
+    ).all()
     logins = dict(session.execute(select(UserRow.id, UserRow.login)).all())
     versions: dict[int, Any] = {}
     history = []
@@ -88,7 +90,9 @@ def lead_trace(session: Session, caller: auth.Caller, lead_id: int) -> dict[str,
         "assigned_at": lead.assigned_at,
         "latest": history[0] if history else None,
         "history": history,
-        "message": None if history else "this lead has no routing trace: it arrived before any rule set was published",
+        "message": None
+        if history
+        else "this lead has no routing trace: it arrived before any rule set was published",
     }
 
 
@@ -103,7 +107,8 @@ def group_health(session: Session) -> dict[str, Any]:
     rule_set = store.compiled(version) if version else None
     problems: list[dict[str, Any]] = []
     teams: list[tuple[str, list[str]]] = [
-        (f"department {name}", [p.login for p in org.members.get(dept_id, [])]) for name, dept_id in sorted(org.departments.items())
+        (f"department {name}", [p.login for p in org.members.get(dept_id, [])])
+        for name, dept_id in sorted(org.departments.items())
     ]
     if rule_set:
         teams += [(f"team {name}", logins) for name, logins in rule_set.teams.items()]
@@ -118,7 +123,15 @@ def group_health(session: Session) -> dict[str, Any]:
                 continue  # managers and staff who never receive leads are not a problem
             reason = person.unavailable_reason()
             if reason:
-                problems.append({"team": team, "login": login, "name": person.name, "problem": reason, "open_leads": open_by_owner.get(person.id, 0)})
+                problems.append(
+                    {
+                        "team": team,
+                        "login": login,
+                        "name": person.name,
+                        "problem": reason,
+                        "open_leads": open_by_owner.get(person.id, 0),
+                    }
+                )
     empty_pools: list[dict[str, Any]] = []
     if rule_set:
         for rule in rule_set.all_rules():
@@ -137,15 +150,22 @@ def group_health(session: Session) -> dict[str, Any]:
 # --- reassign --------------------------------------------------------------------------------
 
 
-def _reassign_rows(session: Session, *, from_login: str | None, unassigned: bool, rule_version: int | None) -> list[LeadRow]:
+def _reassign_rows(
+    session: Session, *, from_login: str | None, unassigned: bool, rule_version: int | None
+) -> list[LeadRow]:
     chosen = sum(x is not None and x is not False for x in (from_login, unassigned or None, rule_version))
     if chosen != 1:
-        raise InvalidInput("name exactly one of --from USER, --unassigned or --rule-version V", details={"field": "selection"})
+        raise InvalidInput(
+            "name exactly one of --from USER, --unassigned or --rule-version V",
+            details={"field": "selection"},
+        )
     stmt = select(LeadRow).where(LeadRow.status.in_(store.OPEN_STATUSES))
     if from_login:
         user = session.scalar(select(UserRow).where(UserRow.login == from_login))
         if user is None:
-            raise NotFound(f"no user with login {from_login!r}", details={"field": "from", "value": from_login})
+            raise NotFound(
+                f"no user with login {from_login!r}", details={"field": "from", "value": from_login}
+            )
         stmt = stmt.where(LeadRow.owner_id == user.id)
     elif unassigned:
         stmt = stmt.where(LeadRow.owner_id.is_(None))
@@ -176,8 +196,12 @@ def reassign(
     else:
         leads = [store.lead_dict(r) for r in rows]
         decisions = routing.decide_all(
-            store.compiled(version), store.load_org(session), store.DbCustomerOwners(session), leads,
-            counters=_preview_counter(session), loads=lambda ids: store.open_loads(session, ids),
+            store.compiled(version),
+            store.load_org(session),
+            store.DbCustomerOwners(session),
+            leads,
+            counters=_preview_counter(session),
+            loads=lambda ids: store.open_loads(session, ids),
         )
     moves = [
         {
@@ -202,7 +226,20 @@ def reassign(
         "moves": moves,
     }
     if apply:
-        audit.record(session, actor_id=actor_id or None, action="assignment.reassign", entity="lead", entity_id=None, after={"selected": len(rows), "to": result["to"], "from": from_login, "unassigned": unassigned, "rule_version": rule_version})
+        audit.record(
+            session,
+            actor_id=actor_id or None,
+            action="assignment.reassign",
+            entity="lead",
+            entity_id=None,
+            after={
+                "selected": len(rows),
+                "to": result["to"],
+                "from": from_login,
+                "unassigned": unassigned,
+                "rule_version": rule_version,
+            },
+        )
     return result
 
 
@@ -226,10 +263,16 @@ def invalid_reasons() -> dict[str, dict[str, str]]:
     return yaml.safe_load(INVALID_REASONS_FILE.read_text("utf-8"))["reasons"]
 
 
-def mark_invalid(session: Session, caller: auth.Caller, lead_id: int, reason: str, note: str = "") -> dict[str, Any]:
+def mark_invalid(
+    session: Session, caller: auth.Caller, lead_id: int, reason: str, note: str = ""
+) -> dict[str, Any]:
     """Invalid needs a reason from the fixed library (code or label), so marketing can count it."""
     library = invalid_reasons()
-    code = reason if reason in library else next((c for c, r in library.items() if r["label"] == reason.strip()), None)
+    code = (
+        reason
+        if reason in library
+        else next((c for c, r in library.items() if r["label"] == reason.strip()), None)
+    )
     if code is None:
         raise InvalidInput(
             f"reason {reason!r} is not in the invalid-lead reason library",
@@ -237,10 +280,21 @@ def mark_invalid(session: Session, caller: auth.Caller, lead_id: int, reason: st
         )
     row = records.get_row(session, caller, LEADS, lead_id)
     if row.status == "invalid":
-        raise InvalidInput(f"lead {lead_id} is already marked invalid ({row.invalid_reason})", details={"field": "status"})
-    records.apply_update(session, caller, LEADS, row, {"status": "invalid", "invalid_reason": library[code]["label"]})
+        raise InvalidInput(
+            f"lead {lead_id} is already marked invalid ({row.invalid_reason})", details={"field": "status"}
+        )
+    records.apply_update(
+        session, caller, LEADS, row, {"status": "invalid", "invalid_reason": library[code]["label"]}
+    )
     if note:
-        audit.record(session, actor_id=caller.id or None, action="lead.invalid_note", entity="lead", entity_id=lead_id, after={"note": note, "reason": code})
+        audit.record(
+            session,
+            actor_id=caller.id or None,
+            action="lead.invalid_note",
+            entity="lead",
+            entity_id=lead_id,
+            after={"note": note, "reason": code},
+        )
     return {"lead_id": lead_id, "status": "invalid", "reason": code, "label": library[code]["label"]}
 
 
@@ -252,4 +306,3 @@ def load_rule_file(path: Path) -> Any:
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc}", details={"field": "rules"}) from exc
     return load_yaml(text)
-

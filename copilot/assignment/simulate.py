@@ -24,7 +24,9 @@ from copilot.errors import InvalidInput
 MAX_SIMULATE = 200_000
 
 
-def simulate(session: Session, rule_set: RuleSet, leads: list[dict[str, Any]], *, paths: bool = True) -> dict[str, Any]:
+def simulate(
+    session: Session, rule_set: RuleSet, leads: list[dict[str, Any]], *, paths: bool = True
+) -> dict[str, Any]:
     org = store.load_org(session)
     counters = store.read_counters(session)
     drawn: Counter[str] = Counter()
@@ -56,18 +58,32 @@ def simulate(session: Session, rule_set: RuleSet, leads: list[dict[str, Any]], *
         "rule_set": rule_set.name,
         "leads": len(leads),
         "outcomes": dict(outcomes),
-        "assigned_share": round((outcomes["assigned"] + outcomes["fallback"] + outcomes["kept"]) / len(leads), 4) if leads else 0.0,
-        "rule_hits": {r.id: hits.get(r.id, 0) for r in rule_set.all_rules()} | ({"__fallback__": hits["__fallback__"]} if hits.get("__fallback__") else {}),
+        "assigned_share": round(
+            (outcomes["assigned"] + outcomes["fallback"] + outcomes["kept"]) / len(leads), 4
+        )
+        if leads
+        else 0.0,
+        "rule_hits": {r.id: hits.get(r.id, 0) for r in rule_set.all_rules()}
+        | ({"__fallback__": hits["__fallback__"]} if hits.get("__fallback__") else {}),
         "fallback_used": outcomes["fallback"],
         "per_person": {
-            login: {"new": n, "open_before": before.get(_id(org, login), 0)} for login, n in sorted(per_person.items())
+            login: {"new": n, "open_before": before.get(_id(org, login), 0)}
+            for login, n in sorted(per_person.items())
         },
         "unassigned": unassigned,
-        "rules_never_hit": [r.id for r in rule_set.all_rules() if r.assign is not None and not hits.get(r.id)],
+        "rules_never_hit": [
+            r.id for r in rule_set.all_rules() if r.assign is not None and not hits.get(r.id)
+        ],
     }
     if paths:
         report["paths"] = [
-            {"lead": _label(lead), "owner": d.owner.login if d.owner else None, "outcome": d.outcome, "rule": d.rule_id, "trace": d.steps}
+            {
+                "lead": _label(lead),
+                "owner": d.owner.login if d.owner else None,
+                "outcome": d.outcome,
+                "rule": d.rule_id,
+                "trace": d.steps,
+            }
             for lead, d in zip(leads, decisions, strict=True)
         ]
     return report
@@ -84,7 +100,9 @@ def _label(lead: dict[str, Any]) -> dict[str, Any]:
 
 def recent_leads(session: Session, n: int) -> list[dict[str, Any]]:
     if not 1 <= n <= MAX_SIMULATE:
-        raise InvalidInput(f"sample must be between 1 and {MAX_SIMULATE}", details={"field": "sample", "value": n})
+        raise InvalidInput(
+            f"sample must be between 1 and {MAX_SIMULATE}", details={"field": "sample", "value": n}
+        )
     rows = session.execute(
         select(*(getattr(LeadRow, c) for c in store.LEAD_COLUMNS), LeadRow.external_id)
         .order_by(LeadRow.created_at.desc(), LeadRow.id.desc())
@@ -96,7 +114,9 @@ def recent_leads(session: Session, n: int) -> list[dict[str, Any]]:
 def generated_leads(d: Dictionary, n: int, seed: int = 7) -> list[dict[str, Any]]:
     """Synthetic leads over the dictionary's values (regions, sources, industries, sizes, budgets)."""
     rng = random.Random(seed)
-    pick = {k: sorted(d.values.get(k, {})) or [None] for k in ("regions", "sources", "industries", "size_bands")}
+    pick = {
+        k: sorted(d.values.get(k, {})) or [None] for k in ("regions", "sources", "industries", "size_bands")
+    }
     return [
         {
             "id": -(i + 1),
@@ -124,7 +144,9 @@ def leads_from_file(path: Path) -> list[dict[str, Any]]:
     mapping: dict[str, str] | None = None
     for raw in rows:
         if raw.values is None:
-            raise InvalidInput(f"{path.name} line {raw.line}: {raw.error}", details={"field": "leads", "line": raw.line})
+            raise InvalidInput(
+                f"{path.name} line {raw.line}: {raw.error}", details={"field": "leads", "line": raw.line}
+            )
         if "__header__" in raw.values:  # CSV: the header row comes first
             mapping, _ = map_header("leads", list(raw.values["__header__"]), known)
             continue
@@ -141,7 +163,10 @@ def leads_from_file(path: Path) -> list[dict[str, Any]]:
             try:
                 lead["budget"] = float(lead["budget"])
             except (TypeError, ValueError) as exc:
-                raise InvalidInput(f"{path.name} line {raw.line}: budget {lead['budget']!r} is not a number", details={"field": "budget", "line": raw.line}) from exc
+                raise InvalidInput(
+                    f"{path.name} line {raw.line}: budget {lead['budget']!r} is not a number",
+                    details={"field": "budget", "line": raw.line},
+                ) from exc
         leads.append(lead)
     if not leads:
         raise InvalidInput(f"{path.name} holds no leads", details={"field": "leads"})

@@ -29,10 +29,12 @@ LOOKBACK = timedelta(days=7)
 def _managers(session: Session) -> tuple[dict[int, int], list[int]]:
     """department id -> active manager id; and the active admins (when a department has no manager)."""
     active = {u.id for u in session.scalars(select(UserRow).where(UserRow.active.is_(True)))}
-    managers = {
-        d.id: d.manager_id for d in session.scalars(select(DepartmentRow)) if d.manager_id in active
-    }
-    admins = list(session.scalars(select(UserRow.id).where(UserRow.role == "admin", UserRow.active.is_(True)).order_by(UserRow.id)))
+    managers = {d.id: d.manager_id for d in session.scalars(select(DepartmentRow)) if d.manager_id in active}
+    admins = list(
+        session.scalars(
+            select(UserRow.id).where(UserRow.role == "admin", UserRow.active.is_(True)).order_by(UserRow.id)
+        )
+    )
     return managers, admins
 
 
@@ -68,7 +70,10 @@ def escalate(session: Session, settings: Settings) -> dict[str, Any]:
             LeadRow.status.in_(("new", "assigned")),
             LeadRow.owner_id.is_not(None),
             LeadRow.owner_id.not_in(inactive),
-            or_(LeadRow.assigned_at <= contact_due, and_(LeadRow.assigned_at.is_(None), LeadRow.created_at <= contact_due)),
+            or_(
+                LeadRow.assigned_at <= contact_due,
+                and_(LeadRow.assigned_at.is_(None), LeadRow.created_at <= contact_due),
+            ),
         )
     ).all()
     todos: list[dict[str, Any]] = []
@@ -102,7 +107,13 @@ def escalate(session: Session, settings: Settings) -> dict[str, Any]:
                         "due_at": at,
                         "status": "open",
                         "evidence": [
-                            {"kind": "lead", "id": str(lead.id), "source": lead.source, "occurred_at": lead.created_at.isoformat(), "quote": f"assigned_at={lead.assigned_at}, first_contact_at=None, owner={who}"}
+                            {
+                                "kind": "lead",
+                                "id": str(lead.id),
+                                "source": lead.source,
+                                "occurred_at": lead.created_at.isoformat(),
+                                "quote": f"assigned_at={lead.assigned_at}, first_contact_at=None, owner={who}",
+                            }
                         ],
                         "dedupe_key": f"{kind}:{lead.id}",
                         "created_at": at,

@@ -25,22 +25,37 @@ def _quantile(values: list[float], q: float) -> float | None:
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
 
 
-def assignment_stats(session: Session, *, since: datetime | None = None, until: datetime | None = None) -> dict[str, Any]:
+def assignment_stats(
+    session: Session, *, since: datetime | None = None, until: datetime | None = None
+) -> dict[str, Any]:
     until = until or now()
     since = since or until - timedelta(days=30)
     outcomes = dict(
         session.execute(
-            select(TraceRow.outcome, func.count()).where(TraceRow.at >= since, TraceRow.at < until).group_by(TraceRow.outcome)
+            select(TraceRow.outcome, func.count())
+            .where(TraceRow.at >= since, TraceRow.at < until)
+            .group_by(TraceRow.outcome)
         ).all()
     )
     decided = sum(outcomes.values())
     placed = outcomes.get("assigned", 0) + outcomes.get("fallback", 0) + outcomes.get("kept", 0)
     leads = session.execute(
-        select(LeadRow.source, LeadRow.status, LeadRow.invalid_reason, LeadRow.owner_id, LeadRow.created_at, LeadRow.assigned_at, LeadRow.first_contact_at)
-        .where(LeadRow.created_at >= since, LeadRow.created_at < until)
+        select(
+            LeadRow.source,
+            LeadRow.status,
+            LeadRow.invalid_reason,
+            LeadRow.owner_id,
+            LeadRow.created_at,
+            LeadRow.assigned_at,
+            LeadRow.first_contact_at,
+        ).where(LeadRow.created_at >= since, LeadRow.created_at < until)
     ).all()
-    to_contact = [(r.first_contact_at - r.created_at).total_seconds() / 3600 for r in leads if r.first_contact_at]
-    to_assign = [max(0.0, (r.assigned_at - r.created_at).total_seconds() / 3600) for r in leads if r.assigned_at]
+    to_contact = [
+        (r.first_contact_at - r.created_at).total_seconds() / 3600 for r in leads if r.first_contact_at
+    ]
+    to_assign = [
+        max(0.0, (r.assigned_at - r.created_at).total_seconds() / 3600) for r in leads if r.assigned_at
+    ]
     by_source: dict[str, dict[str, Any]] = {}
     for r in leads:
         s = by_source.setdefault(r.source, {"leads": 0, "invalid": 0, "reasons": {}})
@@ -69,7 +84,13 @@ def assignment_stats(session: Session, *, since: datetime | None = None, until: 
             "with_owner": sum(1 for r in leads if r.owner_id is not None),
             "contacted": len(to_contact),
         },
-        "time_to_assign_hours": {"median": round(median(to_assign), 3) if to_assign else None, "p90": _quantile(to_assign, 0.9)},
-        "time_to_first_contact_hours": {"median": round(median(to_contact), 2) if to_contact else None, "p90": _quantile(to_contact, 0.9)},
+        "time_to_assign_hours": {
+            "median": round(median(to_assign), 3) if to_assign else None,
+            "p90": _quantile(to_assign, 0.9),
+        },
+        "time_to_first_contact_hours": {
+            "median": round(median(to_contact), 2) if to_contact else None,
+            "p90": _quantile(to_contact, 0.9),
+        },
         "invalid_by_source": dict(sorted(by_source.items())),
     }

@@ -70,7 +70,9 @@ def lead_dict(row: Any) -> dict[str, Any]:
 
 def load_org(session: Session) -> OrgSnapshot:
     """Read fresh for every routing call: a rep deactivated a second ago is skipped on the next lead."""
-    departments = session.execute(select(DepartmentRow.id, DepartmentRow.name, DepartmentRow.manager_id)).all()
+    departments = session.execute(
+        select(DepartmentRow.id, DepartmentRow.name, DepartmentRow.manager_id)
+    ).all()
     users = session.execute(
         select(
             UserRow.id,
@@ -84,7 +86,16 @@ def load_org(session: Session) -> OrgSnapshot:
         )
     ).all()
     people = {
-        u.login: Person(u.id, u.login, u.name, u.role, u.department_id, bool(u.active), bool(u.can_receive_leads), u.region)
+        u.login: Person(
+            u.id,
+            u.login,
+            u.name,
+            u.role,
+            u.department_id,
+            bool(u.active),
+            bool(u.can_receive_leads),
+            u.region,
+        )
         for u in users
     }
     return OrgSnapshot(
@@ -107,7 +118,9 @@ class DbCustomerOwners:
         if key not in self._memo:
             row = self.session.execute(
                 select(CustomerRow.owner_id, CustomerRow.id)
-                .where(column == value, CustomerRow.owner_id.is_not(None), CustomerRow.merged_into_id.is_(None))
+                .where(
+                    column == value, CustomerRow.owner_id.is_not(None), CustomerRow.merged_into_id.is_(None)
+                )
                 .order_by(CustomerRow.id)
                 .limit(1)
             ).first()
@@ -204,7 +217,10 @@ def compiled(version: RuleVersionRow | VersionRef, session: Session | None = Non
 
 def published_version(session: Session) -> RuleVersionRow | None:
     return session.scalar(
-        select(RuleVersionRow).where(RuleVersionRow.status == "published").order_by(RuleVersionRow.id.desc()).limit(1)
+        select(RuleVersionRow)
+        .where(RuleVersionRow.status == "published")
+        .order_by(RuleVersionRow.id.desc())
+        .limit(1)
     )
 
 

@@ -12,7 +12,12 @@ from copilot.assignment.dictionaries import Dictionary
 from copilot.assignment.people import OrgSnapshot, build_pool
 from copilot.assignment.rules import Action, Condition, Op, Rule, RuleSet, Strategy
 
-DICTIONARY_FIELDS = {"region": "regions", "source": "sources", "industry": "industries", "size_band": "size_bands"}
+DICTIONARY_FIELDS = {
+    "region": "regions",
+    "source": "sources",
+    "industry": "industries",
+    "size_band": "size_bands",
+}
 STRICT_KINDS = {"regions", "sources"}  # unknown -> error; industries and size bands -> warning
 
 
@@ -70,12 +75,14 @@ def _implies(specific: Condition, general: Condition) -> bool:
     """Every lead satisfying `specific` satisfies `general` (same field)."""
     if specific.field != general.field:
         return False
+
     def values(c: Condition) -> set[str] | None:
         if c.op == Op.equals:
             return {str(c.value).casefold()}
         if c.op == Op.in_:
             return {str(v).casefold() for v in c.value}
         return None
+
     s, g = values(specific), values(general)
     if s is not None and g is not None:
         return s <= g
@@ -94,16 +101,36 @@ def _shadows(earlier: Rule, later: Rule) -> bool:
     return all(any(_implies(lc, ec) for lc in later.when) for ec in earlier.when)
 
 
-def _check_action(report: Report, rule_set: RuleSet, org: OrgSnapshot, d: Dictionary, action: Action, path: str) -> None:
+def _check_action(
+    report: Report, rule_set: RuleSet, org: OrgSnapshot, d: Dictionary, action: Action, path: str
+) -> None:
     for login in [*action.users, *action.weights, *action.territories.values()]:
         if login not in org.people:
             s = d.suggest("logins", login)
-            report.add("error", "unknown_user", path, f"user {login!r} does not exist" + (f"; did you mean {s[0]!r}?" if s else ""), value=login, suggestions=s)
+            report.add(
+                "error",
+                "unknown_user",
+                path,
+                f"user {login!r} does not exist" + (f"; did you mean {s[0]!r}?" if s else ""),
+                value=login,
+                suggestions=s,
+            )
     if action.team and action.team not in rule_set.teams and action.team not in org.departments:
         s = d.suggest("departments", action.team)
-        report.add("error", "unknown_team", path, f"team {action.team!r} is neither a team of this rule set nor a department" + (f"; did you mean {s[0]!r}?" if s else ""), value=action.team, suggestions=s)
+        report.add(
+            "error",
+            "unknown_team",
+            path,
+            f"team {action.team!r} is neither a team of this rule set nor a department"
+            + (f"; did you mean {s[0]!r}?" if s else ""),
+            value=action.team,
+            suggestions=s,
+        )
         return
-    needs_pool = action.strategy not in (Strategy.territory_owner, Strategy.existing_customer_owner) or action.otherwise
+    needs_pool = (
+        action.strategy not in (Strategy.territory_owner, Strategy.existing_customer_owner)
+        or action.otherwise
+    )
     if not (action.team or action.users):
         if needs_pool:
             report.add("error", "empty_team", path, "the action names no team or users to pick from")
@@ -115,7 +142,11 @@ def _check_action(report: Report, rule_set: RuleSet, org: OrgSnapshot, d: Dictio
             "empty_team",
             path,
             f"{pool.source} has no one who can receive leads"
-            + (": " + "; ".join(f"{e['login']} {e['reason']}" for e in pool.excluded) if pool.excluded else " (no members)"),
+            + (
+                ": " + "; ".join(f"{e['login']} {e['reason']}" for e in pool.excluded)
+                if pool.excluded
+                else " (no members)"
+            ),
             excluded=pool.excluded,
         )
     elif pool.excluded:
@@ -123,15 +154,24 @@ def _check_action(report: Report, rule_set: RuleSet, org: OrgSnapshot, d: Dictio
             "warning",
             "unavailable_members",
             path,
-            f"{pool.source}: " + "; ".join(f"{e['login']} {e['reason']}" for e in pool.excluded) + " (skipped when routing)",
+            f"{pool.source}: "
+            + "; ".join(f"{e['login']} {e['reason']}" for e in pool.excluded)
+            + " (skipped when routing)",
             excluded=pool.excluded,
         )
     for login in action.weights:
         if login in org.people and login not in {p.login for p in pool.candidates}:
-            report.add("warning", "weight_outside_pool", path, f"weight for {login}, who is not a candidate of {pool.source}")
+            report.add(
+                "warning",
+                "weight_outside_pool",
+                path,
+                f"weight for {login}, who is not a candidate of {pool.source}",
+            )
 
 
-def _walk(report: Report, rule_set: RuleSet, org: OrgSnapshot, d: Dictionary, rules: list[Rule], path: str) -> None:
+def _walk(
+    report: Report, rule_set: RuleSet, org: OrgSnapshot, d: Dictionary, rules: list[Rule], path: str
+) -> None:
     for i, rule in enumerate(rules):
         here = f"{path}[{i}]({rule.id})"
         _check_values(report, d, rule.when, here)
@@ -140,7 +180,12 @@ def _walk(report: Report, rule_set: RuleSet, org: OrgSnapshot, d: Dictionary, ru
             report.add("error", "never_matches", here, f"rule {rule.id} can never match: {never}")
         for earlier in rules[:i]:
             if _shadows(earlier, rule):
-                report.add("error", "shadowed", here, f"rule {rule.id} is never reached: the earlier rule {earlier.id} catches every lead it would")
+                report.add(
+                    "error",
+                    "shadowed",
+                    here,
+                    f"rule {rule.id} is never reached: the earlier rule {earlier.id} catches every lead it would",
+                )
                 break
         if rule.assign is not None:
             _check_action(report, rule_set, org, d, rule.assign, f"{here}.assign")
@@ -153,13 +198,33 @@ def validate(rule_set: RuleSet, org: OrgSnapshot, d: Dictionary) -> dict[str, An
         for login in logins:
             if login not in org.people:
                 s = d.suggest("logins", login)
-                report.add("error", "unknown_user", f"teams.{name}", f"team {name}: user {login!r} does not exist" + (f"; did you mean {s[0]!r}?" if s else ""), value=login, suggestions=s)
+                report.add(
+                    "error",
+                    "unknown_user",
+                    f"teams.{name}",
+                    f"team {name}: user {login!r} does not exist"
+                    + (f"; did you mean {s[0]!r}?" if s else ""),
+                    value=login,
+                    suggestions=s,
+                )
     for i, g in enumerate(rule_set.grading):
         _check_values(report, d, g.when, f"grading[{i}]")
     _walk(report, rule_set, org, d, rule_set.rules, "rules")
     if rule_set.fallback is None:
-        report.add("error", "no_fallback", "fallback", "the rule set has no fallback (兜底分配): a lead no rule places would be left unowned")
+        report.add(
+            "error",
+            "no_fallback",
+            "fallback",
+            "the rule set has no fallback (兜底分配): a lead no rule places would be left unowned",
+        )
     else:
         fb = rule_set.fallback
-        _check_action(report, rule_set, org, d, Action(team=fb.team, users=[fb.user] if fb.user else [], strategy=fb.strategy), "fallback")
+        _check_action(
+            report,
+            rule_set,
+            org,
+            d,
+            Action(team=fb.team, users=[fb.user] if fb.user else [], strategy=fb.strategy),
+            "fallback",
+        )
     return report.as_dict()

@@ -42,13 +42,23 @@ def describe(session: Session, row: RuleVersionRow, *, body: bool = False) -> di
     return out
 
 
-def save_draft(session: Session, rule_set: RuleSet, *, actor_id: int | None = None, note: str = "", dictionary_path: Any = None) -> RuleVersionRow:
+def save_draft(
+    session: Session,
+    rule_set: RuleSet,
+    *,
+    actor_id: int | None = None,
+    note: str = "",
+    dictionary_path: Any = None,
+) -> RuleVersionRow:
     rs = session.scalar(select(RuleSetRow).where(RuleSetRow.name == rule_set.name))
     if rs is None:
         rs = RuleSetRow(name=rule_set.name, description=rule_set.description)
         session.add(rs)
         session.flush()
-    latest = session.scalar(select(func.max(RuleVersionRow.version)).where(RuleVersionRow.rule_set_id == rs.id)) or 0
+    latest = (
+        session.scalar(select(func.max(RuleVersionRow.version)).where(RuleVersionRow.rule_set_id == rs.id))
+        or 0
+    )
     row = RuleVersionRow(
         rule_set_id=rs.id,
         version=latest + 1,
@@ -61,7 +71,14 @@ def save_draft(session: Session, rule_set: RuleSet, *, actor_id: int | None = No
     )
     session.add(row)
     session.flush()
-    audit.record(session, actor_id=actor_id or None, action="assignment.rules.draft", entity="rule_version", entity_id=row.id, after={"rule_set": rule_set.name, "version": row.version})
+    audit.record(
+        session,
+        actor_id=actor_id or None,
+        action="assignment.rules.draft",
+        entity="rule_version",
+        entity_id=row.id,
+        after={"rule_set": rule_set.name, "version": row.version},
+    )
     return row
 
 
@@ -75,8 +92,16 @@ def get_version(session: Session, ref: str | int) -> RuleVersionRow:
         row = session.get(RuleVersionRow, int(text))
     else:
         name, _, version = text.partition("@")
-        stmt = select(RuleVersionRow).join(RuleSetRow, RuleSetRow.id == RuleVersionRow.rule_set_id).where(RuleSetRow.name == name)
-        stmt = stmt.where(RuleVersionRow.version == int(version)) if version.isdigit() else stmt.order_by(RuleVersionRow.version.desc())
+        stmt = (
+            select(RuleVersionRow)
+            .join(RuleSetRow, RuleSetRow.id == RuleVersionRow.rule_set_id)
+            .where(RuleSetRow.name == name)
+        )
+        stmt = (
+            stmt.where(RuleVersionRow.version == int(version))
+            if version.isdigit()
+            else stmt.order_by(RuleVersionRow.version.desc())
+        )
         row = session.scalar(stmt.limit(1))
     if row is None:
         raise NotFound(f"no rule-set version {text!r}", details={"field": "version", "value": text})
@@ -84,18 +109,27 @@ def get_version(session: Session, ref: str | int) -> RuleVersionRow:
 
 
 def list_versions(session: Session) -> list[dict[str, Any]]:
-    rows = session.scalars(select(RuleVersionRow).order_by(RuleVersionRow.rule_set_id, RuleVersionRow.version)).all()
-    return [describe(session, r) | {"validation_ok": bool(r.validation and r.validation.get("ok"))} for r in rows]
+    rows = session.scalars(
+        select(RuleVersionRow).order_by(RuleVersionRow.rule_set_id, RuleVersionRow.version)
+    ).all()
+    return [
+        describe(session, r) | {"validation_ok": bool(r.validation and r.validation.get("ok"))} for r in rows
+    ]
 
 
-def simulate_version(session: Session, row: RuleVersionRow, *, sample: int = SIMULATION_SAMPLE, dictionary_path: Any = None) -> dict[str, Any]:
+def simulate_version(
+    session: Session, row: RuleVersionRow, *, sample: int = SIMULATION_SAMPLE, dictionary_path: Any = None
+) -> dict[str, Any]:
     """Dry-run this version over the newest real leads (generated ones if the store has none)."""
     rule_set = parse_rule_set(row.body)
     leads = simulate.recent_leads(session, sample)
     if not leads:
         leads = simulate.generated_leads(dictionaries.build(session, dictionary_path), sample)
     report = simulate.simulate(session, rule_set, leads, paths=False)
-    summary = {k: report[k] for k in ("leads", "outcomes", "assigned_share", "rule_hits", "fallback_used", "rules_never_hit")}
+    summary = {
+        k: report[k]
+        for k in ("leads", "outcomes", "assigned_share", "rule_hits", "fallback_used", "rules_never_hit")
+    }
     summary["unassigned"] = len(report["unassigned"])
     row.simulation = summary
     row.simulated_at = now()
@@ -104,7 +138,9 @@ def simulate_version(session: Session, row: RuleVersionRow, *, sample: int = SIM
     return report
 
 
-def publish(session: Session, row: RuleVersionRow, *, actor_id: int | None = None, dictionary_path: Any = None) -> dict[str, Any]:
+def publish(
+    session: Session, row: RuleVersionRow, *, actor_id: int | None = None, dictionary_path: Any = None
+) -> dict[str, Any]:
     if row.status == "published":
         raise Conflict(f"version {row.version} is already published", details={"version": row.id})
     if row.status != "simulated":
@@ -129,5 +165,13 @@ def publish(session: Session, row: RuleVersionRow, *, actor_id: int | None = Non
     row.published_at = now()
     row.published_by = actor_id or None
     session.flush()
-    audit.record(session, actor_id=actor_id or None, action="assignment.rules.publish", entity="rule_version", entity_id=row.id, before={"published": current.id if current else None}, after={"published": row.id})
+    audit.record(
+        session,
+        actor_id=actor_id or None,
+        action="assignment.rules.publish",
+        entity="rule_version",
+        entity_id=row.id,
+        before={"published": current.id if current else None},
+        after={"published": row.id},
+    )
     return describe(session, row)

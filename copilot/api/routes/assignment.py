@@ -21,10 +21,16 @@ router = APIRouter(tags=["assignment"])
 
 
 class SimulateIn(BaseModel):
-    rules: dict[str, Any] | None = Field(None, description="A rule set (YAML shape as JSON); default the published set")
+    rules: dict[str, Any] | None = Field(
+        None, description="A rule set (YAML shape as JSON); default the published set"
+    )
     rules_yaml: str | None = Field(None, description="The same as YAML text")
-    leads: list[dict[str, Any]] | None = Field(None, description="Leads to route (lead fields); default the newest in the store")
-    sample: int = Field(100, ge=1, le=simulate.MAX_SIMULATE, description="How many leads when `leads` is not given")
+    leads: list[dict[str, Any]] | None = Field(
+        None, description="Leads to route (lead fields); default the newest in the store"
+    )
+    sample: int = Field(
+        100, ge=1, le=simulate.MAX_SIMULATE, description="How many leads when `leads` is not given"
+    )
     paths: bool = Field(True, description="Include each lead's full path")
 
 
@@ -81,7 +87,11 @@ def list_rules(session: SessionDep, caller: CallerDep) -> Any:
     return versions.list_versions(session)
 
 
-@router.post("/assignment/rules", status_code=201, summary="Save a rule set (JSON or YAML) as a new draft version, validated")
+@router.post(
+    "/assignment/rules",
+    status_code=201,
+    summary="Save a rule set (JSON or YAML) as a new draft version, validated",
+)
 def create_rules(
     session: SessionDep,
     caller: CallerDep,
@@ -94,11 +104,19 @@ def create_rules(
     if (rules is None) == (rules_yaml is None):
         raise InvalidInput("send exactly one of rules or rules_yaml", details={"field": "rules"})
     rule_set = parse_rule_set(rules) if rules is not None else load_yaml(rules_yaml or "")
-    row = versions.save_draft(session, rule_set, actor_id=caller.id, note=note, dictionary_path=context.settings.assignment_dictionary)
+    row = versions.save_draft(
+        session,
+        rule_set,
+        actor_id=caller.id,
+        note=note,
+        dictionary_path=context.settings.assignment_dictionary,
+    )
     return versions.describe(session, row, body=True)
 
 
-@router.post("/assignment/rules/validate", summary="Validate a rule set against the organisation without saving")
+@router.post(
+    "/assignment/rules/validate", summary="Validate a rule set against the organisation without saving"
+)
 def validate_rules(body: SimulateIn, session: SessionDep, caller: CallerDep, context: ContextDep) -> Any:
     caller.require(Role.manager)
     return versions.check(session, _rule_set(body, session), context.settings.assignment_dictionary)
@@ -110,17 +128,27 @@ def get_rules(version: str, session: SessionDep, caller: CallerDep) -> Any:
     return versions.describe(session, versions.get_version(session, version), body=True)
 
 
-@router.get("/assignment/rules/{version}/yaml", response_class=PlainTextResponse, summary="Export a version as YAML")
+@router.get(
+    "/assignment/rules/{version}/yaml", response_class=PlainTextResponse, summary="Export a version as YAML"
+)
 def export_rules(version: str, session: SessionDep, caller: CallerDep) -> Any:
     caller.require(Role.manager)
     return dump_yaml(parse_rule_set(versions.get_version(session, version).body))
 
 
 @router.post("/assignment/rules/{version}/simulate", summary="Dry-run a saved version (draft -> simulated)")
-def simulate_rules(version: str, session: SessionDep, caller: CallerDep, context: ContextDep, sample: int = Query(500, ge=1, le=simulate.MAX_SIMULATE)) -> Any:
+def simulate_rules(
+    version: str,
+    session: SessionDep,
+    caller: CallerDep,
+    context: ContextDep,
+    sample: int = Query(500, ge=1, le=simulate.MAX_SIMULATE),
+) -> Any:
     caller.require(Role.admin)
     row = versions.get_version(session, version)
-    report = versions.simulate_version(session, row, sample=sample, dictionary_path=context.settings.assignment_dictionary)
+    report = versions.simulate_version(
+        session, row, sample=sample, dictionary_path=context.settings.assignment_dictionary
+    )
     report["version"] = versions.describe(session, row)
     return report
 
@@ -128,7 +156,12 @@ def simulate_rules(version: str, session: SessionDep, caller: CallerDep, context
 @router.post("/assignment/rules/{version}/publish", summary="Publish a simulated, valid version")
 def publish_rules(version: str, session: SessionDep, caller: CallerDep, context: ContextDep) -> Any:
     caller.require(Role.admin)
-    return versions.publish(session, versions.get_version(session, version), actor_id=caller.id, dictionary_path=context.settings.assignment_dictionary)
+    return versions.publish(
+        session,
+        versions.get_version(session, version),
+        actor_id=caller.id,
+        dictionary_path=context.settings.assignment_dictionary,
+    )
 
 
 @router.get("/assignment/check", summary="Sales-group health: inactive or departed members still in teams")
@@ -141,7 +174,12 @@ def check(session: SessionDep, caller: CallerDep) -> Any:
 def reassign(body: ReassignIn, session: SessionDep, caller: CallerDep) -> Any:
     caller.require(Role.admin)
     return service.reassign(
-        session, from_login=body.from_login, unassigned=body.unassigned, rule_version=body.rule_version, apply=body.apply, actor_id=caller.id
+        session,
+        from_login=body.from_login,
+        unassigned=body.unassigned,
+        rule_version=body.rule_version,
+        apply=body.apply,
+        actor_id=caller.id,
     )
 
 
@@ -155,7 +193,11 @@ def mark_invalid(lead_id: int, body: InvalidIn, session: SessionDep, caller: Cal
     return service.mark_invalid(session, caller, lead_id, body.reason, body.note)
 
 
-@router.get("/assignment/stats", summary="Assignment success rate, time to first contact, invalid rate by source")
-def stats(session: SessionDep, caller: CallerDep, since: datetime | None = None, until: datetime | None = None) -> Any:
+@router.get(
+    "/assignment/stats", summary="Assignment success rate, time to first contact, invalid rate by source"
+)
+def stats(
+    session: SessionDep, caller: CallerDep, since: datetime | None = None, until: datetime | None = None
+) -> Any:
     caller.require(Role.manager)
     return assignment_stats(session, since=since, until=until)

@@ -20,7 +20,13 @@ fallback: {user: sea.rep}
 
 def _run(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "COPILOT_DATA_DIR": str(data_dir)}
-    return subprocess.run([str(Path(sys.executable).with_name("copilot")), *args], capture_output=True, text=True, env=env, timeout=120)
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("copilot")), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
 
 
 def test_cli_validate_simulate_check(context, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -28,7 +34,9 @@ def test_cli_validate_simulate_check(context, tmp_path) -> None:  # type: ignore
     rules = tmp_path / "rules.yaml"
     rules.write_text(RULES, encoding="utf-8")
     leads = tmp_path / "leads.csv"
-    leads.write_text("source,region,company\namazon_us,North America,Acme\namazon_us,US,Beta\n", encoding="utf-8")
+    leads.write_text(
+        "source,region,company\namazon_us,North America,Acme\namazon_us,US,Beta\n", encoding="utf-8"
+    )
     data_dir = context.settings.data_dir
 
     bad = _run(data_dir, "assign", "rules", "validate", str(rules))

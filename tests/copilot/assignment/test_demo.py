@@ -14,17 +14,23 @@ from copilot.db.schema import LeadRow, RuleVersionRow, TraceRow
 
 def test_demo_leads_arrive_assigned_through_published_rules(demo_context) -> None:  # type: ignore[no-untyped-def]
     with demo_context.db.read() as session:
-        assert session.scalar(select(func.count()).select_from(LeadRow).where(LeadRow.owner_id.is_(None))) == 0
+        assert (
+            session.scalar(select(func.count()).select_from(LeadRow).where(LeadRow.owner_id.is_(None))) == 0
+        )
         published = session.scalar(select(RuleVersionRow).where(RuleVersionRow.status == "published"))
         assert published.validation["ok"] and published.simulation["leads"] > 0
         warnings = [w["message"] for w in published.validation["warnings"]]
         assert any("zhao.lei inactive" in w for w in warnings)
         hits = dict(
             session.execute(
-                select(TraceRow.rule_id, func.count()).where(TraceRow.version_id == published.id).group_by(TraceRow.rule_id)
+                select(TraceRow.rule_id, func.count())
+                .where(TraceRow.version_id == published.id)
+                .group_by(TraceRow.rule_id)
             ).all()
         )
-        assert {"east-medical-auto-large", "south-large", "na-large", "southeast-asia", "east-other"} <= set(hits)
+        assert {"east-medical-auto-large", "south-large", "na-large", "southeast-asia", "east-other"} <= set(
+            hits
+        )
 
 
 def test_demo_history_holds_the_region_us_stranding(demo_context) -> None:  # type: ignore[no-untyped-def]

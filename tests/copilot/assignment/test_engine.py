@@ -67,7 +67,12 @@ def test_nested_rules_and_weighted_round_robin_by_size() -> None:
     assert {d.rule_id for d in decisions} == {"east-large"}
     assert Counter(d.owner.login for d in decisions) == {"a": 6, "b": 2}
     small = _route([{"region": "华东", "size_band": "1-49"} for _ in range(4)])
-    assert [d.owner.login for d in small] == ["a", "b", "a", "b"]  # the manager and the inactive rep are not in the pool
+    assert [d.owner.login for d in small] == [
+        "a",
+        "b",
+        "a",
+        "b",
+    ]  # the manager and the inactive rep are not in the pool
     pool = small[0].steps["choice"]["pool"]
     assert pool["candidates"] == ["a", "b"]
     assert {"login": "gone", "reason": "inactive (deactivated or departed)"} in pool["excluded"]
@@ -81,11 +86,20 @@ def test_weighted_sequence_is_smooth() -> None:
 def test_existing_customer_owner_then_otherwise() -> None:
     found, missing = _route([{"source": "转介绍", "uscc": "X"}, {"source": "转介绍"}])
     assert found.owner.login == "c" and "existing customer 77" in found.steps["pick"]["why"]
-    assert missing.owner.login in {"a", "b"} and missing.steps["choice"]["owner_problem"] == "no existing customer with an owner"
+    assert (
+        missing.owner.login in {"a", "b"}
+        and missing.steps["choice"]["owner_problem"] == "no existing customer with an owner"
+    )
 
 
 def test_territory_owner_away_goes_to_fallback_with_reason() -> None:
-    here, away, none = _route([{"region": "华南", "province": "广东省"}, {"region": "华南", "province": "福建省"}, {"region": "华南"}])
+    here, away, none = _route(
+        [
+            {"region": "华南", "province": "广东省"},
+            {"region": "华南", "province": "福建省"},
+            {"region": "华南"},
+        ]
+    )
     assert here.owner.login == "c" and here.outcome == "assigned"
     assert away.outcome == "fallback" and "inactive" in away.steps["fallback"]["reason"]
     assert none.outcome == "fallback" and "no territory for province=None" in none.steps["fallback"]["reason"]

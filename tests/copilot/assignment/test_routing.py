@@ -14,7 +14,6 @@ from copilot.db.schema import LeadRow, TraceRow
 from copilot.models import LeadIn
 from copilot.records.service import create_record
 from copilot.records.specs import LEADS
-from tests.conftest import make_org
 from tests.copilot.assignment.conftest import publish
 
 
@@ -25,7 +24,11 @@ def _lead(ctx: AppContext, **values) -> int:  # type: ignore[no-untyped-def]
 
 def test_api_lead_is_routed_on_arrival_with_trace(client, small_org, published) -> None:  # type: ignore[no-untyped-def]
     admin = small_org.headers("admin")
-    created = client.post("/leads", json={"source": "官网表单", "region": "华东", "budget": 800000, "decision_role": "IT总监"}, headers=admin)
+    created = client.post(
+        "/leads",
+        json={"source": "官网表单", "region": "华东", "budget": 800000, "decision_role": "IT总监"},
+        headers=admin,
+    )
     assert created.status_code == 201, created.text
     lead = created.json()
     assert lead["owner_id"] in (small_org.ids["east.rep"], small_org.ids["east.rep2"])
@@ -33,7 +36,13 @@ def test_api_lead_is_routed_on_arrival_with_trace(client, small_org, published) 
     trace = client.get(f"/leads/{lead['id']}/trace", headers=admin).json()
     steps = trace["latest"]["steps"]
     assert trace["latest"]["outcome"] == "assigned" and steps["matched_rule"] == "east"
-    assert steps["rules"][0]["checks"][0] == {"field": "region", "op": "equals", "expected": "华东", "actual": "华东", "ok": True}
+    assert steps["rules"][0]["checks"][0] == {
+        "field": "region",
+        "op": "equals",
+        "expected": "华东",
+        "actual": "华东",
+        "ok": True,
+    }
     assert steps["choice"]["pool"]["candidates"] == ["east.rep", "east.rep2"]
     assert steps["grade"]["grade"] == "A"
     # a rep of another department cannot read the trace of a lead they cannot see
@@ -44,7 +53,10 @@ def test_import_routes_each_lead(context, small_org, published, tmp_path) -> Non
     from copilot.importing.service import import_file
 
     path = tmp_path / "leads.csv"
-    path.write_text("source,region,company\n官网表单,华东,甲公司\n展会,North America,Acme\n展会,Mars,Nowhere\n", encoding="utf-8")
+    path.write_text(
+        "source,region,company\n官网表单,华东,甲公司\n展会,North America,Acme\n展会,Mars,Nowhere\n",
+        encoding="utf-8",
+    )
     summary = import_file(context.db, system_caller(), "leads", path)
     assert summary.imported == 3
     with context.db.read() as session:
@@ -64,7 +76,10 @@ def test_writer_named_owner_is_kept_unless_inactive(context, small_org, publishe
     rerouted = _lead(context, region="华东", owner_id=small_org.ids["na.rep"])
     with context.db.read() as session:
         assert session.get(LeadRow, kept).owner_id == small_org.ids["na.rep"]
-        assert session.get(LeadRow, rerouted).owner_id in (small_org.ids["east.rep"], small_org.ids["east.rep2"])
+        assert session.get(LeadRow, rerouted).owner_id in (
+            small_org.ids["east.rep"],
+            small_org.ids["east.rep2"],
+        )
 
 
 def test_without_published_rules_leads_stay_in_their_pool(context, small_org) -> None:  # type: ignore[no-untyped-def]
@@ -118,9 +133,13 @@ def test_two_workers_never_draw_the_same_turn(any_context, any_org) -> None:  # 
 def test_activity_on_lead_sets_first_contact(client, small_org, published) -> None:  # type: ignore[no-untyped-def]
     admin = small_org.headers("admin")
     lead = client.post("/leads", json={"source": "展会", "region": "华东"}, headers=admin).json()
-    client.post("/activities", json={"kind": "note", "lead_id": lead["id"], "text": "internal"}, headers=admin)
+    client.post(
+        "/activities", json={"kind": "note", "lead_id": lead["id"], "text": "internal"}, headers=admin
+    )
     assert client.get(f"/leads/{lead['id']}", headers=admin).json()["first_contact_at"] is None
     when = "2026-11-20T03:00:00Z"
-    client.post("/activities", json={"kind": "call", "lead_id": lead["id"], "occurred_at": when}, headers=admin)
+    client.post(
+        "/activities", json={"kind": "call", "lead_id": lead["id"], "occurred_at": when}, headers=admin
+    )
     after = client.get(f"/leads/{lead['id']}", headers=admin).json()
     assert after["first_contact_at"].startswith("2026-11-20T03:00") and after["status"] == "contacted"

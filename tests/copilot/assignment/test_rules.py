@@ -22,7 +22,11 @@ fallback: {user: a}
 def test_yaml_compact_conditions_parse_and_round_trip() -> None:
     rule_set = load_yaml(NESTED)
     east = rule_set.rules[0]
-    assert [(c.field, c.op) for c in east.when] == [("region", Op.equals), ("budget", Op.range), ("company", Op.contains)]
+    assert [(c.field, c.op) for c in east.when] == [
+        ("region", Op.equals),
+        ("budget", Op.range),
+        ("company", Op.contains),
+    ]
     assert east.rules[0].when[0].op == Op.in_
     assert east.rules[0].assign.strategy == Strategy.weighted_round_robin
     again = load_yaml(dump_yaml(rule_set))
@@ -33,11 +37,20 @@ def test_yaml_compact_conditions_parse_and_round_trip() -> None:
 @pytest.mark.parametrize(
     ("text", "field"),
     [
-        ("name: x\nrules:\n  - id: a\n    when: {colour: red}\n    assign: {users: [u]}\n", "rules.0.when.0.field"),
-        ("name: x\nrules:\n  - id: a\n    when: {budget: {range: [1]}}\n    assign: {users: [u]}\n", "rules.0.when.0"),
+        (
+            "name: x\nrules:\n  - id: a\n    when: {colour: red}\n    assign: {users: [u]}\n",
+            "rules.0.when.0.field",
+        ),
+        (
+            "name: x\nrules:\n  - id: a\n    when: {budget: {range: [1]}}\n    assign: {users: [u]}\n",
+            "rules.0.when.0",
+        ),
         ("name: x\nrules:\n  - id: a\n    when: {region: 华东}\n", "rules.0"),
         ("name: x\nrules:\n  - id: a\n    assign: {strategy: round_robin}\n", "rules.0.assign"),
-        ("name: x\nrules:\n  - id: a\n    assign: {users: [u], strategy: coin_flip}\n", "rules.0.assign.strategy"),
+        (
+            "name: x\nrules:\n  - id: a\n    assign: {users: [u], strategy: coin_flip}\n",
+            "rules.0.assign.strategy",
+        ),
     ],
 )
 def test_bad_rules_name_the_field(text: str, field: str) -> None:

@@ -15,7 +15,9 @@ from copilot.records.specs import LEADS
 
 def _lead(ctx, **values) -> int:  # type: ignore[no-untyped-def]
     with ctx.db.transaction() as session:
-        return create_record(session, system_caller(), LEADS, LeadIn(source=values.pop("source", "官网表单"), **values)).id
+        return create_record(
+            session, system_caller(), LEADS, LeadIn(source=values.pop("source", "官网表单"), **values)
+        ).id
 
 
 def test_reassign_from_departed_rep_previews_then_moves(context, small_org, published) -> None:  # type: ignore[no-untyped-def]
@@ -45,9 +47,19 @@ def test_invalid_needs_a_library_reason(client, small_org, published) -> None:  
     bad = client.post(f"/leads/{lead['id']}/invalid", json={"reason": "不想要"}, headers=admin)
     assert bad.status_code == 422 and "号码错误" in bad.json()["error"]["details"]["allowed"].values()
     ok = client.post(f"/leads/{lead['id']}/invalid", json={"reason": "已购竞品"}, headers=admin).json()
-    assert ok == {"lead_id": lead["id"], "status": "invalid", "reason": "bought_competitor", "label": "已购竞品"}
+    assert ok == {
+        "lead_id": lead["id"],
+        "status": "invalid",
+        "reason": "bought_competitor",
+        "label": "已购竞品",
+    }
     body = client.get("/assignment/stats", headers=admin).json()
-    assert body["invalid_by_source"]["抖音直播"] == {"leads": 1, "invalid": 1, "reasons": {"已购竞品": 1}, "invalid_rate": 1.0}
+    assert body["invalid_by_source"]["抖音直播"] == {
+        "leads": 1,
+        "invalid": 1,
+        "reasons": {"已购竞品": 1},
+        "invalid_rate": 1.0,
+    }
     assert body["routing"]["success_rate"] == 1.0
 
 
@@ -56,16 +68,26 @@ def test_sla_escalates_to_the_team_manager_once(context, small_org) -> None:  # 
     with clock.pinned(start):
         pool_lead = _lead(context, region="华东", department_id=None)
         with context.db.transaction() as session:
-            session.get(LeadRow, pool_lead).department_id = session.scalar(select(org.DepartmentRow.id).where(org.DepartmentRow.name == "华东事业部"))
+            session.get(LeadRow, pool_lead).department_id = session.scalar(
+                select(org.DepartmentRow.id).where(org.DepartmentRow.name == "华东事业部")
+            )
         owned = _lead(context, region="华东", owner_id=small_org.ids["east.rep"])
     with context.db.transaction() as session:
         session.get(LeadRow, owned).assigned_at = start
     with clock.pinned(start + timedelta(hours=1)), context.db.transaction() as session:
         assert sla.escalate(session, context.settings)["todos_created"] == 0
     with clock.pinned(start + timedelta(hours=3)), context.db.transaction() as session:
-        assert sla.escalate(session, context.settings) == {"unclaimed": 1, "no_first_contact": 0, "todos_created": 1}
+        assert sla.escalate(session, context.settings) == {
+            "unclaimed": 1,
+            "no_first_contact": 0,
+            "todos_created": 1,
+        }
     with clock.pinned(start + timedelta(hours=25)), context.db.transaction() as session:
-        assert sla.escalate(session, context.settings) == {"unclaimed": 1, "no_first_contact": 1, "todos_created": 1}
+        assert sla.escalate(session, context.settings) == {
+            "unclaimed": 1,
+            "no_first_contact": 1,
+            "todos_created": 1,
+        }
     with context.db.read() as session:
         todos = session.scalars(select(TodoRow).order_by(TodoRow.id)).all()
         assert [(t.user_id, t.kind, t.entity_id) for t in todos] == [
@@ -95,8 +117,15 @@ def test_stats_time_to_first_contact(context, small_org, published) -> None:  # 
     with clock.pinned(start):
         lead = _lead(context, region="华东", created_at=start)
     with context.db.transaction() as session:
-        create_record(session, system_caller(), ACTIVITIES, ActivityIn(kind="call", lead_id=lead, occurred_at=start + timedelta(hours=5)))
+        create_record(
+            session,
+            system_caller(),
+            ACTIVITIES,
+            ActivityIn(kind="call", lead_id=lead, occurred_at=start + timedelta(hours=5)),
+        )
     with context.db.read() as session:
-        report = stats.assignment_stats(session, since=start - timedelta(days=1), until=start + timedelta(days=1))
+        report = stats.assignment_stats(
+            session, since=start - timedelta(days=1), until=start + timedelta(days=1)
+        )
     assert report["time_to_first_contact_hours"]["median"] == 5.0
     assert report["leads"] == {"arrived": 1, "with_owner": 1, "contacted": 1}

@@ -14,7 +14,9 @@ def _codes(report: dict) -> list[str]:
     return [e["code"] for e in report["errors"]]
 
 
-def test_region_us_against_north_america_is_an_error_with_did_you_mean(context: AppContext, small_org) -> None:
+def test_region_us_against_north_america_is_an_error_with_did_you_mean(
+    context: AppContext, small_org
+) -> None:
     report = _check(
         context,
         "name: t\nrules:\n  - {id: amazon, when: {source: amazon_us, region: US}, assign: {team: 北美事业部}}\nfallback: {user: sea.rep}\n",
@@ -31,7 +33,10 @@ def test_region_dictionary_comes_from_departments_and_users(context: AppContext,
 
     with context.db.transaction() as session:
         org.add_user(session, login="apac", role="rep", region="APAC")
-    report = _check(context, "name: t\nrules:\n  - {id: a, when: {region: APAC}, assign: {users: [apac]}}\nfallback: {user: apac}\n")
+    report = _check(
+        context,
+        "name: t\nrules:\n  - {id: a, when: {region: APAC}, assign: {users: [apac]}}\nfallback: {user: apac}\n",
+    )
     assert report["ok"], report
 
 

@@ -43,7 +43,10 @@ def test_api_rule_lifecycle_and_yaml_export(client, small_org) -> None:  # type:
     created = client.post("/assignment/rules", json={"rules_yaml": RULES, "note": "first"}, headers=admin)
     assert created.status_code == 201, created.text
     vid = created.json()["id"]
-    assert client.post(f"/assignment/rules/{vid}/publish", headers=admin).json()["error"]["code"] == "not_simulated"
+    assert (
+        client.post(f"/assignment/rules/{vid}/publish", headers=admin).json()["error"]["code"]
+        == "not_simulated"
+    )
     assert client.post(f"/assignment/rules/{vid}/simulate?sample=10", headers=admin).status_code == 200
     published = client.post(f"/assignment/rules/{vid}/publish", headers=admin)
     assert published.json()["status"] == "published"
@@ -51,14 +54,23 @@ def test_api_rule_lifecycle_and_yaml_export(client, small_org) -> None:  # type:
     assert load_yaml(text) == load_yaml(RULES)
     rep = small_org.headers("east.rep")
     assert client.post("/assignment/rules", json={"rules_yaml": RULES}, headers=rep).status_code == 403
-    bad = client.post("/assignment/rules", json={"rules": {"name": "x", "rules": [{"id": "a"}]}}, headers=admin)
+    bad = client.post(
+        "/assignment/rules", json={"rules": {"name": "x", "rules": [{"id": "a"}]}}, headers=admin
+    )
     assert bad.status_code == 422 and bad.json()["error"]["details"]["field"] == "rules.0"
 
 
 def test_api_simulate_reports_unassigned_and_paths(client, small_org) -> None:  # type: ignore[no-untyped-def]
-    rules = {"name": "dry", "rules": [{"id": "us", "when": {"region": "US"}, "assign": {"team": "北美事业部"}}]}
+    rules = {
+        "name": "dry",
+        "rules": [{"id": "us", "when": {"region": "US"}, "assign": {"team": "北美事业部"}}],
+    }
     leads = [{"region": "North America", "source": "amazon_us"}, {"region": "US", "source": "amazon_us"}]
-    body = client.post("/assignment/simulate", json={"rules": rules, "leads": leads}, headers=small_org.headers("east.manager")).json()
+    body = client.post(
+        "/assignment/simulate",
+        json={"rules": rules, "leads": leads},
+        headers=small_org.headers("east.manager"),
+    ).json()
     assert body["outcomes"] == {"unassigned": 1, "assigned": 1}
     assert body["unassigned"][0]["lead"]["region"] == "North America"
     assert body["rule_hits"] == {"us": 1}

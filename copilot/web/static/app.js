@@ -11,7 +11,7 @@ const Copilot = (() => {
     }
     const response = await fetch(path, Object.assign({}, options, { headers }));
     const data = response.status === 204 ? null : await response.json().catch(() => null);
-    if (response.status === 401) { signOut(); }
+    if (response.status === 401) { localStorage.removeItem(KEY); }
     if (!response.ok) {
       const message = data && data.error ? data.error.message : `HTTP ${response.status}`;
       const error = new Error(message); error.status = response.status; error.body = data; throw error;

@@ -32,12 +32,19 @@ def route_new_lead(session: Session, caller: auth.Caller, row: Any) -> None:
     """After-create hook for leads: route in the writer's transaction with the published rules.
 
     Without a published rule set the lead stays where the writer put it (its department's pool).
-    A lead created with an active owner keeps that owner (the trace says so).
+    A lead created with an active owner keeps that owner (the trace says so). The published
+    version and the organisation are read once per unit of work, so a bulk writer (import,
+    demo) does not re-read them for every row.
     """
-    version = store.published_ref(session)
+    cache = session.info.setdefault("assignment", {})
+    if "version" not in cache:
+        cache["version"] = store.published_ref(session)
+    version = cache["version"]
     if version is None:
         return
-    routing.route_rows(session, [row], version=version, mode="arrival", keep_owner=True)
+    if "org" not in cache:
+        cache["org"] = store.load_org(session)
+    routing.route_rows(session, [row], version=version, mode="arrival", keep_owner=True, org=cache["org"])
 
 
 def record_first_contact(session: Session, caller: auth.Caller, row: ActivityRow) -> None:

@@ -69,7 +69,7 @@ def lead_dict(row: Any) -> dict[str, Any]:
 
 
 def load_org(session: Session) -> OrgSnapshot:
-    """Read fresh for every routing call: a rep deactivated a second ago is skipped on the next lead."""
+    """Read per unit of work: a rep deactivated in a committed transaction is skipped on the next lead."""
     departments = session.execute(
         select(DepartmentRow.id, DepartmentRow.name, DepartmentRow.manager_id)
     ).all()

@@ -14,11 +14,25 @@ COPILOT = [sys.executable, "-c", "from copilot.cli import main; main()"]
 def run(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "COPILOT_DATA_DIR": str(data_dir)}
     env.pop("COPILOT_DATABASE_URL", None)
-    return subprocess.run([*COPILOT, *args], capture_output=True, text=True, env=env, input=stdin, timeout=120)
+    return subprocess.run(
+        [*COPILOT, *args], capture_output=True, text=True, env=env, input=stdin, timeout=120
+    )
 
 
 def test_users_add_list_deactivate_json(tmp_path: Path) -> None:
-    added = run(tmp_path, "users", "add", "wang.min", "--role", "manager", "--name", "王敏", "--department", "华东事业部", "--json")
+    added = run(
+        tmp_path,
+        "users",
+        "add",
+        "wang.min",
+        "--role",
+        "manager",
+        "--name",
+        "王敏",
+        "--department",
+        "华东事业部",
+        "--json",
+    )
     assert added.returncode == 0, added.stderr
     body = json.loads(added.stdout)
     assert body["api_key"].startswith("sc_") and body["user"]["department"] == "华东事业部"
@@ -46,7 +60,9 @@ def test_import_export_round_trip_with_summary(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert result.stdout.strip() == "imported 2, updated 0, rejected 1"
     assert "line 4: name:" in result.stderr
-    as_json = json.loads(run(tmp_path / "d", "import", "customers", str(source), "--dry-run", "--json").stdout)
+    as_json = json.loads(
+        run(tmp_path / "d", "import", "customers", str(source), "--dry-run", "--json").stdout
+    )
     assert as_json["dry_run"] is True and as_json["updated"] == 2
     out = tmp_path / "out.jsonl"
     exported = json.loads(run(tmp_path / "d", "export", "customers", str(out), "--json").stdout)
@@ -57,7 +73,11 @@ def test_import_export_round_trip_with_summary(tmp_path: Path) -> None:
 
 def test_help_does_not_import_torch(tmp_path: Path) -> None:
     probe = subprocess.run(
-        [sys.executable, "-c", "import sys; from copilot.cli import app; from typer.testing import CliRunner; CliRunner().invoke(app, ['--help']); print('torch' in sys.modules)"],
+        [
+            sys.executable,
+            "-c",
+            "import sys; from copilot.cli import app; from typer.testing import CliRunner; CliRunner().invoke(app, ['--help']); print('torch' in sys.modules)",
+        ],
         capture_output=True,
         text=True,
         timeout=60,

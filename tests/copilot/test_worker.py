@@ -11,7 +11,8 @@ from copilot.db.schema import JobRow
 
 
 def test_job_runs_once_and_records_result(any_context, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    # domains register periodic tasks at start-up (SLA escalation ...); this test counts queued jobs only
+    # engines register periodic tasks at start-up (SLA escalation, stage timeouts ...);
+    # this test counts queued jobs only
     monkeypatch.setattr(worker, "PERIODIC", {})
     calls: list[dict] = []
     worker.register_job(

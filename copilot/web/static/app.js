@@ -25,7 +25,8 @@ const Copilot = (() => {
 
   function when(iso) {
     if (!iso) return "";
-    return new Date(iso).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false });
+    // shown in the deployment's COPILOT_TIMEZONE (stored and served in UTC)
+    return new Date(iso).toLocaleString("zh-CN", { timeZone: document.body.dataset.timezone || "Asia/Shanghai", hour12: false });
   }
 
   function signOut() { localStorage.removeItem(KEY); location.reload(); }

@@ -31,7 +31,7 @@ def create_app(context: AppContext | None = None) -> FastAPI:
 
 def api_routers() -> list:
     """Every API router, in the order they appear in the docs. Domains add theirs here."""
-    from copilot.api.routes import dedup, health, imports, org, records, stages
+    from copilot.api.routes import assignment, dedup, health, imports, org, records, stages
 
     return [
         health.router,
@@ -40,4 +40,5 @@ def api_routers() -> list:
         imports.router,
         stages.router,
         dedup.router,
+        assignment.router,
     ]

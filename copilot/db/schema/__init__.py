@@ -1,5 +1,6 @@
 """All tables. Each domain adds a module here and imports it below, so metadata is complete."""
 
+from copilot.db.schema.assignment import RoundRobinRow, RuleSetRow, RuleVersionRow, TraceRow
 from copilot.db.schema.base import Base
 from copilot.db.schema.core import (
     ActivityRow,
@@ -21,6 +22,10 @@ from copilot.db.schema.stages import StageEvidenceRow, StageHoldRow, StagePaymen
 
 __all__ = [
     "ActivityRow",
+    "RoundRobinRow",
+    "RuleSetRow",
+    "RuleVersionRow",
+    "TraceRow",
     "AuditRow",
     "Base",
     "ContactRow",

@@ -16,6 +16,7 @@ from copilot.db.schema.core import (
     TodoRow,
     UserRow,
 )
+from copilot.db.schema.handover import HandoverPackageRow, PracticeSessionRow
 
 __all__ = [
     "ActivityRow",
@@ -25,9 +26,11 @@ __all__ = [
     "ContractRow",
     "CustomerRow",
     "DepartmentRow",
+    "HandoverPackageRow",
     "JobRow",
     "LeadRow",
     "OpportunityRow",
+    "PracticeSessionRow",
     "SignalRow",
     "StageHistoryRow",
     "TodoRow",

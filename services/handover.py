@@ -177,9 +177,13 @@ def find_promises(history: History, rules: HandoverRules, names: list[str]) -> l
             tokens = topic_tokens(sentence, rules)
             if kept_words:
                 for p in promises:
-                    if p.kept is None and p.activity.occurred_at <= a.occurred_at and p.activity is not a:
-                        if _overlap(p.tokens, tokens) >= min(2, len(p.tokens)):
-                            p.kept = activity_ref(a, sentence)
+                    if (
+                        p.kept is None
+                        and p.activity.occurred_at <= a.occurred_at
+                        and p.activity is not a
+                        and _overlap(p.tokens, tokens) >= min(2, len(p.tokens))
+                    ):
+                        p.kept = activity_ref(a, sentence)
                 continue
             if not find_markers(folded, rules.promise_markers):
                 continue

@@ -31,6 +31,7 @@ class _Person:
     new_arrival: bool = False
     interactions: list[HActivity] = field(default_factory=list)
     mentions: list[tuple[HActivity, str]] = field(default_factory=list)
+    clauses: list[str] = field(default_factory=list)
     evidence: list[EvidenceRef] = field(default_factory=list)
 
 
@@ -88,6 +89,7 @@ def collect_people(history: History, rules: HandoverRules) -> dict[str, _Person]
             if len(person.name) >= 2 and person.name in text:
                 quote = next((s for s in sentences(text) if person.name in s), text)
                 person.mentions.append((a, quote))
+                person.clauses += [c for c in re.split(r"[,,;;。.!!??]", text) if person.name in c]
     return people
 
 
@@ -183,7 +185,7 @@ def build_people(history: History, rules: HandoverRules) -> list[PersonEntry]:
     entries = []
     for person in collect_people(history, rules).values():
         texts = [q for _, q in person.mentions] + [a.text for a in person.interactions]
-        role, influence, role_reason = _role(person, rules, [q for _, q in person.mentions])
+        role, influence, role_reason = _role(person, rules, person.clauses)
         influence = min(1.0, influence + min(0.1, 0.01 * len(person.mentions)))
         evidence = list(person.evidence)
         seen = {(e.kind, e.id) for e in evidence}

@@ -39,9 +39,25 @@ def _month_end(at: datetime) -> datetime:
     return at.replace(day=last, hour=23, minute=59, second=0, microsecond=0)
 
 
+_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def cn_numerals_to_digits(text: str) -> str:
+    """'两周' -> '2周', '十五天' -> '15天', '二十四小时' -> '24小时' (numbers below 100)."""
+
+    def convert(m: re.Match[str]) -> str:
+        s = m[0]
+        if "十" not in s:
+            return "".join(str(_CN_DIGITS[c]) for c in s)
+        tens, _, ones = s.partition("十")
+        return str((_CN_DIGITS.get(tens, 1) if tens else 1) * 10 + (_CN_DIGITS.get(ones, 0) if ones else 0))
+
+    return re.sub(r"[一二两三四五六七八九]?十[一二三四五六七八九]?|[一二两三四五六七八九]", convert, text)
+
+
 def parse_due(sentence: str, made_at: datetime, rules: HandoverRules) -> tuple[datetime | None, str]:
     """(due, how it was read). Absolute dates first, then relative phrases, then fixed offsets."""
-    text = fold(sentence)
+    text = cn_numerals_to_digits(fold(sentence))
     m = re.search(r"(\d{4})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})", text)
     if m:
         try:

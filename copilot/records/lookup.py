@@ -40,9 +40,11 @@ def resolve_customer(session: Session, caller: auth.Caller, ref: str | int) -> C
                 if merged is not None:
                     return merged
             return row
+    close = suggest(session, caller, text)
+    hint = f"; did you mean: {', '.join(close)}?" if close else ""
     raise NotFound(
-        f"no customer matches {text!r}",
-        details={"field": "customer", "value": text, "did_you_mean": suggest(session, caller, text)},
+        f"no customer matches {text!r}{hint}",
+        details={"field": "customer", "value": text, "did_you_mean": close},
     )
 
 

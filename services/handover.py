@@ -144,11 +144,11 @@ def find_conflicts(history: History, rules: HandoverRules, names: list[str]) -> 
 
 
 def _headline(summary: str, rules: HandoverRules) -> str:
-    """The clauses of the summary that hold a conflict marker ('备件延迟交货'), else the summary."""
+    """The first clause of the summary holding a conflict marker ('备件延迟交货'), verbatim."""
     markers = [m for ms in rules.conflict_markers.values() for m in ms]
     clauses = [c.strip() for c in re.split(r"[,,;;。.!!]", summary) if c.strip()]
     hits = [c for c in clauses if find_markers(fold(c), markers)]
-    return ",".join(hits) if hits else summary
+    return hits[0] if hits else summary
 
 
 @dataclass

@@ -66,6 +66,7 @@ class Fact(BaseModel):
     """One thing the persona may say: its words (quoted from the history) and where they are from."""
 
     value: str
+    parts: list[str] = Field(default_factory=list, description="Verbatim pieces when `value` joins several.")
     evidence: list[EvidenceRef] = Field(default_factory=list)
 
 
@@ -179,6 +180,7 @@ def build_persona(
     if priorities:
         facts["priorities"] = Fact(
             value="、".join(priorities) if language == "zh" else ", ".join(priorities),
+            parts=priorities,
             evidence=[EvidenceRef(kind="tag", id=f"{package.customer_id}:{t}", quote=t) for t in priorities],
         )
     if package.opportunities:

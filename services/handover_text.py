@@ -97,9 +97,10 @@ def parse_due(sentence: str, made_at: datetime, rules: HandoverRules) -> tuple[d
 def name_after(text: str, start: int, rules: HandoverRules) -> str | None:
     """A Chinese name (2-3 characters) or an English 'First Last' beginning at `start`."""
     rest = text[start:]
-    latin = re.match(r"\s*([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)", rest)
-    if latin:
-        return latin[1]
+    latin = re.match(r"\s*([A-Z][A-Za-z]*(?:\s+(?:of\s+)?[A-Z][A-Za-z]*)*)", rest)
+    if latin:  # 'Head of Data Sarah Kim' -> the last two capitalised words are the name
+        words = [w for w in latin[1].split() if w != "of"]
+        return " ".join(words[-2:]) if len(words) >= 2 else None
     rest = rest.lstrip()
     cjk = re.match(r"[\u4e00-\u9fff]{2,4}", rest)
     if not cjk:

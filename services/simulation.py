@@ -166,7 +166,7 @@ class Simulation:
             fact = slots[name]
             values[name] = fact.value
             reply.facts.extend(fact.evidence)
-            reply.slots.append(fact.value)
+            reply.slots.extend(fact.parts or [fact.value])
         return template.format(**values)
 
     def _base_slots(self) -> dict[str, Fact]:

@@ -21,6 +21,8 @@ templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
 PAGES: list[tuple[str, str, str]] = [
     ("/app", "customers.html", "Customers"),
     ("/app/customers/{customer_id}", "customer.html", "Customer"),
+    ("/app/handover/{customer_id}", "handover_map.html", "Relationship map"),
+    ("/app/handover/{customer_id}/practice", "handover_practice.html", "Practice"),
 ]
 
 

@@ -181,7 +181,7 @@ def find_promises(history: History, rules: HandoverRules, names: list[str]) -> l
                         p.kept is None
                         and p.activity.occurred_at <= a.occurred_at
                         and p.activity is not a
-                        and _overlap(p.tokens, tokens) >= min(2, len(p.tokens))
+                        and _overlap(p.tokens, tokens) >= 1
                     ):
                         p.kept = activity_ref(a, sentence)
                 continue

@@ -176,7 +176,9 @@ def build_persona(
         else:
             concerns.append(Concern(id=kind, kind=kind))  # type: ignore[arg-type]
     facts: dict[str, Fact] = {}
-    priorities = [t for t in package.tags]
+    averse = {t.lower() for t in tags_averse}
+    # what they care about; a dislike (反感PPT式汇报) shapes how they react, it is not a priority to state
+    priorities = [t for t in package.tags if t.lower() not in averse]
     if priorities:
         facts["priorities"] = Fact(
             value="、".join(priorities) if language == "zh" else ", ".join(priorities),
@@ -213,7 +215,6 @@ def build_persona(
         )
         for c in unresolved
     ]
-    averse = {t.lower() for t in tags_averse}
     return Persona(
         scenario=scenario,
         language=language,

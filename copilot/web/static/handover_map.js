@@ -16,7 +16,7 @@
     svg.innerHTML = "";
     people.forEach((p, i) => {
       const angle = (2 * Math.PI * i) / Math.max(people.length, 1) - Math.PI / 2;
-      const distance = 190 - 1.2 * p.closeness.score;  // closer people sit nearer to us
+      const distance = 165 - 1.0 * p.closeness.score;  // closer people sit nearer to us
       const x = cx + distance * Math.cos(angle), y = cy + distance * Math.sin(angle);
       const width = p.never_met ? 1 : 1 + p.closeness.score / 12;
       el("line", { x1: cx, y1: cy, x2: x, y2: y, stroke: p.never_met ? "#d0d5dd" : "#12b76a",

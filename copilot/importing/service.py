@@ -91,7 +91,9 @@ class _Importer:
 
     def run(self, rows: Any) -> None:
         batch: list[tuple[int, dict[str, Any]]] = []
+        data_rows = 0
         for raw in rows:
+            data_rows += 0 if raw.values is not None and "__header__" in raw.values else 1
             values = self._row_values(raw)
             if values is None:
                 continue
@@ -99,7 +101,7 @@ class _Importer:
             if len(batch) >= BATCH_SIZE:
                 self._write(batch)
                 batch = []
-        if self.mapping is None and not batch:
+        if not data_rows:
             raise InvalidInput("the file has no rows", details={"field": "file"})
         self._write(batch)
 

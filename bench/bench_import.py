@@ -27,7 +27,18 @@ def write_customers(path: Path, n: int) -> None:
         writer.writerow(["外部编号", "客户名称", "统一社会信用代码", "省份", "城市", "行业", "电话", "地址"])
         for i in range(n):
             org = "".join(ALPHABET[(i // 31**k) % 31] for k in range(9))
-            writer.writerow([f"B{i}", f"基准测试客户{i}科技有限公司", make_uscc("91310000" + org), "上海市", "上海市", "SaaS", f"021-{6000000 + i}", f"上海市浦东新区张江路{i}号"])
+            writer.writerow(
+                [
+                    f"B{i}",
+                    f"基准测试客户{i}科技有限公司",
+                    make_uscc("91310000" + org),
+                    "上海市",
+                    "上海市",
+                    "SaaS",
+                    f"021-{6000000 + i}",
+                    f"上海市浦东新区张江路{i}号",
+                ]
+            )
 
 
 def _pg_url() -> str | None:
@@ -35,7 +46,9 @@ def _pg_url() -> str | None:
         import psycopg
 
         name = f"copilot_bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True, connect_timeout=3) as conn:
+        with psycopg.connect(
+            "host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True, connect_timeout=3
+        ) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
     except Exception:
@@ -63,7 +76,16 @@ def run(quick: bool) -> list[dict]:
         targets.append(("postgresql", pg))
         for label, url in targets:
             if label == "postgresql" and url is None:
-                rows.append({"area": "import", "metric": "customers/s (postgresql)", "value": "skipped: PostgreSQL not reachable", "unit": "", "target": "", "ok": None})
+                rows.append(
+                    {
+                        "area": "import",
+                        "metric": "customers/s (postgresql)",
+                        "value": "skipped: PostgreSQL not reachable",
+                        "unit": "",
+                        "target": "",
+                        "ok": None,
+                    }
+                )
                 continue
             settings = Settings(data_dir=Path(tmp) / f"data-{label}", database_url=url)
             ctx = build_context(settings)
@@ -76,7 +98,25 @@ def run(quick: bool) -> list[dict]:
             assert summary.imported == n, summary.line()
             rate = n / elapsed
             target = ">= 5,000" if label == "sqlite" else ""
-            rows.append({"area": "import", "metric": f"customers/s ({label}, {n:,} rows)", "value": rate, "unit": "rows/s", "target": target, "ok": rate >= 5000 if label == "sqlite" else None})
+            rows.append(
+                {
+                    "area": "import",
+                    "metric": f"customers/s ({label}, {n:,} rows)",
+                    "value": rate,
+                    "unit": "rows/s",
+                    "target": target,
+                    "ok": rate >= 5000 if label == "sqlite" else None,
+                }
+            )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    rows.append({"area": "import", "metric": "peak RSS of the bench process", "value": peak_mb, "unit": "MB", "target": "flat (streamed)", "ok": None})
+    rows.append(
+        {
+            "area": "import",
+            "metric": "peak RSS of the bench process",
+            "value": peak_mb,
+            "unit": "MB",
+            "target": "flat (streamed)",
+            "ok": None,
+        }
+    )
     return rows

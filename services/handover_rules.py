@@ -66,17 +66,21 @@ def fold(text: str | None) -> str:
     return fold_width(text or "").lower()
 
 
+@lru_cache(maxsize=512)
+def _marker_pattern(markers: tuple[str, ...]) -> tuple[re.Pattern[str], dict[str, str]]:
+    """One compiled alternation per lexicon (longest first); Latin words match on word starts only."""
+    originals = {m.lower(): m for m in markers}
+    parts = []
+    for m in sorted(originals, key=len, reverse=True):
+        escaped = re.escape(m)
+        parts.append(r"(?<![a-z])" + escaped if m.isascii() and m[:1].isalnum() else escaped)
+    return re.compile("|".join(parts) or r"(?!)"), originals
+
+
 def find_markers(text: str, markers: list[str]) -> list[str]:
-    """Markers present in `text` (already folded). Latin markers match on word starts only."""
-    found = []
-    for marker in markers:
-        m = marker.lower()
-        if m.isascii() and m[:1].isalnum():
-            if re.search(r"(?<![a-z])" + re.escape(m), text):
-                found.append(marker)
-        elif m in text:
-            found.append(marker)
-    return found
+    """Markers present in `text` (already folded), each once, in order of appearance."""
+    pattern, originals = _marker_pattern(tuple(markers))
+    return list(dict.fromkeys(originals[m.group(0)] for m in pattern.finditer(text)))
 
 
 @lru_cache(maxsize=4)

@@ -34,9 +34,14 @@ def _names(context) -> list[str]:  # type: ignore[no-untyped-def]
         return sorted(c.name for c in list_records(session, system_caller(), CUSTOMERS, limit=500).items)
 
 
-@pytest.mark.parametrize(("encoding", "expected"), [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("gbk", "gb18030"), ("gb18030", "gb18030")])
+@pytest.mark.parametrize(
+    ("encoding", "expected"),
+    [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("gbk", "gb18030"), ("gb18030", "gb18030")],
+)
 def test_chinese_headers_in_every_encoding(any_context, tmp_path: Path, encoding: str, expected: str) -> None:  # type: ignore[no-untyped-def]
-    summary = import_file(any_context.db, system_caller(), "customers", _write(tmp_path, "c.csv", ZH_CSV, encoding))
+    summary = import_file(
+        any_context.db, system_caller(), "customers", _write(tmp_path, "c.csv", ZH_CSV, encoding)
+    )
     assert (summary.imported, summary.updated, summary.rejected) == (2, 0, 0)
     assert summary.encoding == expected
     assert _names(any_context) == ["上海瑞金医院有限公司", "深圳恒通汽车零部件有限公司"]
@@ -51,7 +56,9 @@ def test_empty_file_is_a_clear_error(context, tmp_path: Path) -> None:  # type: 
 
 def test_missing_required_column_names_it(context, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(InvalidInput, match=r"missing required column name \(客户名称") as caught:
-        import_file(context.db, system_caller(), "customers", _write(tmp_path, "m.csv", "城市,行业\n上海市,医疗\n"))
+        import_file(
+            context.db, system_caller(), "customers", _write(tmp_path, "m.csv", "城市,行业\n上海市,医疗\n")
+        )
     assert caught.value.details["missing"] == ["name"]
 
 
@@ -75,7 +82,11 @@ def test_bad_date_is_reported(context, tmp_path: Path) -> None:  # type: ignore[
     text = "来源,公司,留资时间\n官网表单,甲公司,2026-11-03 09:30\n展会,乙公司,下周二\n官网表单,丙公司,2026/11/05\n"
     summary = import_file(context.db, system_caller(), "leads", _write(tmp_path, "l.csv", text))
     assert (summary.imported, summary.rejected) == (2, 1)
-    assert summary.errors[0].line == 3 and summary.errors[0].field == "created_at" and "下周二" in summary.errors[0].reason
+    assert (
+        summary.errors[0].line == 3
+        and summary.errors[0].field == "created_at"
+        and "下周二" in summary.errors[0].reason
+    )
     with context.db.read() as session:
         leads = {lead.company: lead for lead in list_records(session, system_caller(), LEADS).items}
     # naive times in a file are local (Asia/Shanghai): 09:30 there is 01:30 UTC
@@ -92,7 +103,9 @@ def test_same_external_id_twice_updates_and_reimport_does_not_duplicate(context,
 
 
 def test_dry_run_reports_without_writing(context, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    summary = import_file(context.db, system_caller(), "customers", _write(tmp_path, "c.csv", ZH_CSV), dry_run=True)
+    summary = import_file(
+        context.db, system_caller(), "customers", _write(tmp_path, "c.csv", ZH_CSV), dry_run=True
+    )
     assert summary.dry_run and summary.imported == 2
     assert _names(context) == []
 
@@ -100,12 +113,23 @@ def test_dry_run_reports_without_writing(context, tmp_path: Path) -> None:  # ty
 def test_jsonl_with_a_broken_line_and_references(context, small_org, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     import_file(context.db, system_caller(), "customers", _write(tmp_path, "c.csv", ZH_CSV))
     lines = [
-        json.dumps({"external_id": "P1", "customer": "C1", "name": "李总", "title": "副院长", "phone": "13812345678"}, ensure_ascii=False),
+        json.dumps(
+            {
+                "external_id": "P1",
+                "customer": "C1",
+                "name": "李总",
+                "title": "副院长",
+                "phone": "13812345678",
+            },
+            ensure_ascii=False,
+        ),
         "{not json",
         json.dumps({"external_id": "P2", "customer": "没有这家", "name": "王工"}, ensure_ascii=False),
         json.dumps({"external_id": "P3", "customer": USCC_B, "name": "张经理"}, ensure_ascii=False),
     ]
-    summary = import_file(context.db, system_caller(), "contacts", _write(tmp_path, "p.jsonl", "\n".join(lines) + "\n"))
+    summary = import_file(
+        context.db, system_caller(), "contacts", _write(tmp_path, "p.jsonl", "\n".join(lines) + "\n")
+    )
     assert (summary.imported, summary.rejected) == (2, 2)
     reasons = {e.line: (e.field, e.reason) for e in summary.errors}
     assert reasons[2][1].startswith("not valid JSON")

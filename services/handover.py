@@ -77,7 +77,9 @@ def find_conflicts(history: History, rules: HandoverRules, names: list[str]) -> 
         if resolved_by and open_:
             target = next(
                 (c for c in reversed(open_) if c.kind in kinds or (involved and c.people & involved)),
-                open_[-1] if not kinds else None,
+                # a settlement naming nobody and no kind settles the latest open conflict; one naming
+                # someone settles only a conflict they were part of
+                open_[-1] if not kinds and not involved else None,
             )
             if target is not None:
                 quote = next((s for s in sentences(text) if find_markers(fold(s), resolved_by)), text)
@@ -230,6 +232,7 @@ def find_promises(history: History, rules: HandoverRules, names: list[str]) -> l
             PromiseEntry(
                 id=f"promise-{p.activity.source}-{p.activity.id}-{len(entries)}",
                 text=p.sentence,
+                what=_what(p.sentence, rules),
                 made_at=p.activity.occurred_at,
                 made_by=None,
                 to_person=p.to_person,
@@ -243,6 +246,15 @@ def find_promises(history: History, rules: HandoverRules, names: list[str]) -> l
     order = {"overdue": 0, "open": 1, "kept": 2}
     entries.sort(key=lambda e: (order[e.status], e.due or e.made_at))
     return entries
+
+
+def _what(sentence: str, rules: HandoverRules) -> str:
+    """'我们承诺今后备件48小时到货。' -> '今后备件48小时到货': what a customer would call the promise."""
+    folded = fold(sentence)
+    ends = [folded.find(m.lower()) + len(m) for m in find_markers(folded, rules.promise_markers)]
+    rest = sentence[min(ends) :] if ends else sentence
+    rest = rest.strip(" ,,::。.!!;;")
+    return rest if len(rest) >= 2 else sentence.strip()
 
 
 def open_opportunities(history: History) -> list[OpportunityEntry]:

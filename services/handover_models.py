@@ -136,6 +136,7 @@ class ConflictEntry(BaseModel):
 class PromiseEntry(BaseModel):
     id: str
     text: str = Field(description="The commitment as our side made it, quoted.")
+    what: str = Field(description="What was promised: the sentence after the promise word, verbatim.")
     made_at: datetime
     made_by: str | None = None
     to_person: str | None = None

@@ -159,7 +159,7 @@ def build_persona(
                     Concern(
                         id=p.id,
                         kind="promise",
-                        slots={"promise": Fact(value=p.text, evidence=p.evidence[:1])},
+                        slots={"promise": Fact(value=p.what, evidence=p.evidence[:1])},
                         tokens=sorted(topic_tokens(p.text, rules)),
                     )
                 )
@@ -197,12 +197,12 @@ def build_persona(
     if unresolved:
         facts["conflict"] = Fact(value=unresolved[0].headline, evidence=unresolved[0].evidence[:1])
     if open_promises:
-        facts["promise"] = Fact(value=open_promises[0].text, evidence=open_promises[0].evidence[:1])
+        facts["promise"] = Fact(value=open_promises[0].what, evidence=open_promises[0].evidence[:1])
     open_items = [
         Concern(
             id=p.id,
             kind="promise",
-            slots={"item": Fact(value=p.text, evidence=p.evidence[:1])},
+            slots={"item": Fact(value=p.what, evidence=p.evidence[:1])},
             tokens=sorted(topic_tokens(p.text, rules)),
         )
         for p in open_promises

@@ -251,9 +251,11 @@ def find_promises(history: History, rules: HandoverRules, names: list[str]) -> l
 def _what(sentence: str, rules: HandoverRules) -> str:
     """'我们承诺今后备件48小时到货。' -> '今后备件48小时到货': what a customer would call the promise."""
     folded = fold(sentence)
+    if len(folded) != len(sentence):  # NFKC changed lengths: offsets would not line up
+        return sentence.strip()
     ends = [folded.find(m.lower()) + len(m) for m in find_markers(folded, rules.promise_markers)]
     rest = sentence[min(ends) :] if ends else sentence
-    rest = rest.strip(" ,,::。.!!;;")
+    rest = re.sub(r"^[\s,,::。.!!;;]+|[\s,,::。.!!;;]+$", "", rest)
     return rest if len(rest) >= 2 else sentence.strip()
 
 

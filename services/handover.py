@@ -274,6 +274,7 @@ def open_opportunities(history: History) -> list[OpportunityEntry]:
                 product=o.product,
                 expected_close=o.expected_close,
                 days_in_stage=days,
+                gate=o.gate,
                 evidence=[
                     EvidenceRef(
                         kind="opportunity",

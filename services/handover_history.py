@@ -28,6 +28,28 @@ def our_people(session: Session) -> set[str]:
     return names
 
 
+def _with_gates(session: Session, opportunities: list[HOpportunity]) -> list[HOpportunity]:
+    """Each open opportunity's stage clock (timeout, frozen, downgraded) from the stages engine."""
+    from copilot.stages.clocks import assess, last_activity
+    from copilot.stages.definitions import active_pipeline
+
+    open_ = [o for o in opportunities if o.status == "open" and o.stage_entered_at]
+    if not open_:
+        return opportunities
+    pipeline = active_pipeline(session)
+    latest = last_activity(session, [o.id for o in open_])
+    at = now()
+    for o in open_:
+        state = assess(pipeline, o.stage, o.stage_entered_at, latest.get(o.id), at)  # type: ignore[arg-type]
+        if state.reasons:
+            o.gate = "; ".join(state.reasons)
+        elif state.timeout_days:
+            o.gate = f"on time: {state.days_in_stage:g} of {state.timeout_days:g} days in {o.stage}"
+        else:
+            o.gate = f"{state.days_in_stage:g} days in {o.stage} (no timeout)"
+    return opportunities
+
+
 def load_history(session: Session, customer: CustomerRow) -> History:
     owner = session.get(UserRow, customer.owner_id) if customer.owner_id else None
     cid = customer.id
@@ -70,19 +92,22 @@ def load_history(session: Session, customer: CustomerRow) -> History:
         )
         for s in session.scalars(select(SignalRow).where(SignalRow.customer_id == cid).order_by(SignalRow.id))
     ]
-    opportunities = [
-        HOpportunity(
-            id=o.id,
-            name=o.name,
-            stage=o.stage,
-            status=o.status,
-            amount=o.amount or 0.0,
-            product=o.product,
-            expected_close=o.expected_close,
-            stage_entered_at=o.stage_entered_at,
-        )
-        for o in session.scalars(select(OpportunityRow).where(OpportunityRow.customer_id == cid))
-    ]
+    opportunities = _with_gates(
+        session,
+        [
+            HOpportunity(
+                id=o.id,
+                name=o.name,
+                stage=o.stage,
+                status=o.status,
+                amount=o.amount or 0.0,
+                product=o.product,
+                expected_close=o.expected_close,
+                stage_entered_at=o.stage_entered_at,
+            )
+            for o in session.scalars(select(OpportunityRow).where(OpportunityRow.customer_id == cid))
+        ],
+    )
     return History(
         customer_id=cid,
         customer_name=customer.name,

@@ -61,6 +61,7 @@ class HOpportunity:
     product: str | None = None
     expected_close: date | None = None
     stage_entered_at: datetime | None = None
+    gate: str | None = None  # the stage clocks' verdict, when read from the store
 
 
 @dataclass

@@ -274,5 +274,5 @@ def _register_domain_commands() -> None:
 
 
 # Domains add their CLI module here (e.g. "copilot.assignment.cli").
-DOMAIN_CLI_MODULES: list[str] = ["copilot.handover.cli"]
+DOMAIN_CLI_MODULES: list[str] = ["copilot.stages.cli", "copilot.handover.cli"]
 _register_domain_commands()

@@ -45,7 +45,10 @@ def _steps() -> list[tuple[str, DemoStep]]:
 
 
 # Domains add (name, "module:function") here, in the order they must run.
-EXTRA_STEPS: list[tuple[str, str]] = [("handover", "copilot.handover.demo:load_handover_demo")]
+EXTRA_STEPS: list[tuple[str, str]] = [
+    ("stages", "copilot.stages.demo:load_stages"),
+    ("handover", "copilot.handover.demo:load_handover_demo"),
+]
 
 
 def load_demo(

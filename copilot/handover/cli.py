@@ -44,7 +44,7 @@ def _print_map(p: Any) -> None:
         out.print(escape(f"promise [{q.status}] {due}: {q.text}  ({q.status_reason})"))
     for o in p.opportunities:
         out.print(
-            f"opportunity {o.name}: {o.stage}, {o.amount:,.0f} {'' if o.days_in_stage is None else f'({o.days_in_stage} days in stage)'}"
+            escape(f"opportunity {o.name}: {o.stage}, {o.amount:,.0f}" + (f" — {o.gate}" if o.gate else ""))
         )
 
 

@@ -17,6 +17,7 @@ from copilot.db.schema.core import (
     UserRow,
 )
 from copilot.db.schema.handover import HandoverPackageRow, PracticeSessionRow
+from copilot.db.schema.stages import StageEvidenceRow, StageHoldRow, StagePaymentRow, StagePipelineRow
 
 __all__ = [
     "ActivityRow",
@@ -32,7 +33,11 @@ __all__ = [
     "OpportunityRow",
     "PracticeSessionRow",
     "SignalRow",
+    "StageEvidenceRow",
     "StageHistoryRow",
+    "StageHoldRow",
+    "StagePaymentRow",
+    "StagePipelineRow",
     "TodoRow",
     "UserRow",
 ]

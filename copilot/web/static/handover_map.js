@@ -62,7 +62,7 @@
       ${p.due ? `due ${esc(p.due.slice(0, 10))}` : "no date"} · ${esc(p.text)}<br><span class="muted small">${esc(p.status_reason)}</span> ${cite(p.evidence)}</li>`).join("")
       || `<li class="muted">No promises found.</li>`;
     $("opportunities").innerHTML = m.opportunities.map((o) => `<li><b>${esc(o.name)}</b> <span class="badge">${esc(o.stage)}</span>
-      ¥${Number(o.amount).toLocaleString("zh-CN")} ${o.days_in_stage !== null ? `<span class="muted">${o.days_in_stage} days in stage</span>` : ""} ${cite(o.evidence)}</li>`).join("")
+      ¥${Number(o.amount).toLocaleString("zh-CN")} ${o.gate ? `<span class="muted">${esc(o.gate)}</span>` : o.days_in_stage !== null ? `<span class="muted">${o.days_in_stage} days in stage</span>` : ""} ${cite(o.evidence)}</li>`).join("")
       || `<li class="muted">No open opportunity.</li>`;
   }
   Copilot.start(load);

@@ -52,7 +52,7 @@ def seed_account(ctx: AppContext, tmp: Path, owner_login: str = "east.rep") -> i
             OpportunityIn(
                 customer_id=customer.id,
                 name="二期产线节能改造",
-                stage="方案报价",
+                stage="报价审批",
                 amount=1280000,
                 owner_id=owner.id,
             ),

@@ -3,74 +3,24 @@
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import serve_in_thread, sign_in
 from tests.copilot.handover.conftest import seed_account
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed (make browser-deps)"
-    ),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def live(context, small_org, tmp_path: Path) -> Iterator[tuple[str, str, int]]:  # type: ignore[no-untyped-def]
-    import uvicorn
-
-    from copilot.api.app import create_app
-
+    """A seeded account served on a free port; yields (base URL, east.rep's key, customer id)."""
     customer_id = seed_account(context, tmp_path)
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(context), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", small_org.keys["east.rep"], customer_id
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture
-def page(live):  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    base, key, _ = live
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        pg = browser.new_page(viewport={"width": 1280, "height": 900})
-        pg.goto(f"{base}/app")
-        pg.evaluate("k => localStorage.setItem('copilot_api_key', k)", key)
-        yield pg
-        browser.close()
+    url, server = serve_in_thread(context)
+    yield url, small_org.keys["east.rep"], customer_id
+    server.should_exit = True  # type: ignore[attr-defined]
 
 
 def _shot(page, tmp_path: Path, name: str) -> None:  # type: ignore[no-untyped-def]
@@ -79,8 +29,8 @@ def _shot(page, tmp_path: Path, name: str) -> None:  # type: ignore[no-untyped-d
 
 
 def test_relationship_map_draws_the_graph_and_lists(page, live, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    base, _, customer_id = live
-    page.goto(f"{base}/app/handover/{customer_id}")
+    base, key, customer_id = live
+    sign_in(page, base, key, f"/app/handover/{customer_id}")
     page.wait_for_selector("#people li.person")
     nodes = page.locator("svg#graph circle.node")
     assert nodes.count() == 4
@@ -97,8 +47,8 @@ def test_relationship_map_draws_the_graph_and_lists(page, live, tmp_path: Path) 
 
 
 def test_practice_chat_then_feedback(page, live, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    base, _, customer_id = live
-    page.goto(f"{base}/app/handover/{customer_id}/practice?scenario=repair_conflict")
+    base, key, customer_id = live
+    sign_in(page, base, key, f"/app/handover/{customer_id}/practice?scenario=repair_conflict")
     page.wait_for_selector("#chat .bubble.customer")
     assert "备件延迟交货" in page.inner_text("#chat")
     for text in [

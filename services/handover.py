@@ -8,6 +8,7 @@ store and keeps the result.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -310,6 +311,10 @@ def build_package(history: History, rules: HandoverRules | None = None) -> Hando
     people = build_people(history, rules)
     names = [p.name for p in people]
     notes = []
+    if importlib.util.find_spec("services.triggers") is None:
+        notes.append(
+            "triggers: the pre-visit brief's trigger engine is not installed yet, so none are listed"
+        )
     if not history.activities and not history.contacts:
         notes.append("this customer has no history yet: the map is empty until contacts and activities exist")
     return HandoverPackage(

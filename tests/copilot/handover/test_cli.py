@@ -63,6 +63,26 @@ def test_cli_map_practice_and_deactivate_with_handover(context, small_org, tmp_p
     human = _run(data_dir, "handover", "practice", "HX-1", "--scenario", "introduce", "--script", str(script))
     assert human.returncode == 0 and "score" in human.stdout
 
+    piped = subprocess.run(  # not a TTY: the turns come from stdin, one per line
+        [
+            str(Path(sys.executable).with_name("copilot")),
+            "handover",
+            "practice",
+            "HX-1",
+            "--scenario",
+            "advance_deal",
+            "--json",
+        ],
+        input="您好。\n我们的产品很好。\n",
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COPILOT_DATA_DIR": str(data_dir)},
+        timeout=120,
+    )
+    assert piped.returncode == 0, piped.stderr
+    poor = json.loads(piped.stdout)
+    assert len(poor["turns"]) == 5 and poor["passed"] is False and poor["score"] < result["score"]
+
     handed = _run(data_dir, "users", "deactivate", "east.rep", "--handover-to", "east.rep2", "--json")
     assert handed.returncode == 0, handed.stderr
     report = json.loads(handed.stdout)

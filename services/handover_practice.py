@@ -86,9 +86,9 @@ def _handover_customer(
             after=audit.snapshot(customer),
         )
         moved["customer"] = 1
-    for row_cls, key, condition in (
-        (OpportunityRow, "opportunities", OpportunityRow.status == "open"),
-        (LeadRow, "leads", LeadRow.status.notin_(("invalid", "converted"))),
+    for row_cls, key, entity, condition in (
+        (OpportunityRow, "opportunities", "opportunity", OpportunityRow.status == "open"),
+        (LeadRow, "leads", "lead", LeadRow.status.notin_(("invalid", "converted"))),
     ):
         rows = session.scalars(select(row_cls).where(row_cls.customer_id == customer.id, condition))
         for row in rows:
@@ -100,7 +100,7 @@ def _handover_customer(
                 session,
                 actor_id=actor,
                 action="handover.reassign",
-                entity=key.rstrip("s") if key != "opportunities" else "opportunity",
+                entity=entity,
                 entity_id=row.id,
                 before=before,
                 after=audit.snapshot(row),

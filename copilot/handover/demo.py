@@ -30,14 +30,20 @@ def load_handover_demo(context: AppContext, state: DemoState) -> dict[str, Any]:
     departed = state.users[DEPARTED]
     at = now()
     with context.db.transaction() as session:
-        customers = session.scalars(
+        owned = session.scalars(
             select(CustomerRow)
             .where(CustomerRow.owner_id == departed, CustomerRow.merged_into_id.is_(None))
             .order_by(CustomerRow.id)
-            .limit(len(story["accounts"]))
         ).all()
         rich = []
-        for customer, account in zip(customers, story["accounts"], strict=False):
+        for account in story["accounts"]:
+            # the story fits an account of its industry (a factory's story on a factory)
+            customer = next(
+                (c for c in owned if c.industry == account.get("industry") and c.id not in rich),
+                next((c for c in owned if c.id not in rich), None),
+            )
+            if customer is None:
+                break
             customer.tags = sorted(set(customer.tags or []) | set(account["tags"]))
             contacts = insert_many(
                 session,

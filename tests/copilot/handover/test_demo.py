@@ -21,7 +21,11 @@ def test_departed_reps_accounts_are_handed_over_with_rich_history(
         )
         packages = s.scalars(select(HandoverPackageRow).where(HandoverPackageRow.to_user_id == new.id)).all()
         assert packages and all(p.from_user_id == zhao.id for p in packages)
-        rich = packages[0].customer_id
+        # the factory story (tagged 反感PPT式汇报 by the demo step) landed on an 装备制造 account
+        story = [s.get(CustomerRow, p.customer_id) for p in packages]
+        rich_row = next(c for c in story if "反感PPT式汇报" in (c.tags or []))
+        assert rich_row.industry == "装备制造"
+        rich = rich_row.id
     h = {"Authorization": f"Bearer {demo_keys['new.hire']}"}
     m = demo_client.get(f"/handover/{rich}/map", headers=h).json()
     assert any(not c["resolved"] for c in m["conflicts"])

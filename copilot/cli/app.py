@@ -144,10 +144,33 @@ def users_list(as_json: JsonOpt = False) -> None:
 
 
 @users_app.command("deactivate")
-def users_deactivate(login: str, as_json: JsonOpt = False) -> None:
+def users_deactivate(
+    login: str,
+    handover_to: Annotated[
+        str | None,
+        typer.Option(
+            "--handover-to", help="Login of the user who takes over their customers (with handover packages)."
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Deactivate a user: they can no longer sign in or receive leads; their records stay."""
     from copilot import org
 
+    if handover_to:
+        from services.handover_practice import deactivate_and_hand_over
+
+        with context().db.transaction() as session:
+            report = deactivate_and_hand_over(session, system_caller(), login, handover_to)
+        emit(
+            report,
+            as_json,
+            lambda r: out.print(
+                f"deactivated {login}; handed over {len(r['handed_over'])} customers to {handover_to} "
+                f"(packages prepared; see `copilot handover map CUSTOMER`)"
+            ),
+        )
+        return
     with context().db.transaction() as session:
         user = org.deactivate_user(session, login)
     emit(user, as_json, lambda u: out.print(f"deactivated {u.login}"))
@@ -251,5 +274,5 @@ def _register_domain_commands() -> None:
 
 
 # Domains add their CLI module here (e.g. "copilot.assignment.cli").
-DOMAIN_CLI_MODULES: list[str] = ["copilot.stages.cli", "copilot.dedup.cli", "copilot.assignment.cli"]
+DOMAIN_CLI_MODULES: list[str] = ["copilot.stages.cli", "copilot.dedup.cli", "copilot.assignment.cli", "copilot.handover.cli"]
 _register_domain_commands()

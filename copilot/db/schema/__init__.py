@@ -18,6 +18,7 @@ from copilot.db.schema.core import (
     UserRow,
 )
 from copilot.db.schema.dedup import MergeRow
+from copilot.db.schema.handover import HandoverPackageRow, PracticeSessionRow
 from copilot.db.schema.stages import StageEvidenceRow, StageHoldRow, StagePaymentRow, StagePipelineRow
 
 __all__ = [
@@ -32,10 +33,12 @@ __all__ = [
     "ContractRow",
     "CustomerRow",
     "DepartmentRow",
+    "HandoverPackageRow",
     "JobRow",
     "LeadRow",
     "MergeRow",
     "OpportunityRow",
+    "PracticeSessionRow",
     "SignalRow",
     "StageEvidenceRow",
     "StageHistoryRow",

@@ -1,6 +1,7 @@
 """All tables. Each domain adds a module here and imports it below, so metadata is complete."""
 
 from copilot.db.schema.base import Base
+from copilot.db.schema.brief import TriggerCardRow, TriggerRuleRow
 from copilot.db.schema.core import (
     ActivityRow,
     AuditRow,
@@ -31,5 +32,7 @@ __all__ = [
     "SignalRow",
     "StageHistoryRow",
     "TodoRow",
+    "TriggerCardRow",
+    "TriggerRuleRow",
     "UserRow",
 ]

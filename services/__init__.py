@@ -1,0 +1,1 @@
+"""The copilot features: each a function of (store, retriever, generator) -> a cited result."""

@@ -39,7 +39,7 @@ class Item:
 
     @property
     def content(self) -> str:
-        return f"{self.title}\n{self.text}".strip()
+        return f"{self.title}\n{self.text}".strip() if self.kind == "signal" else self.text or self.title
 
 
 @dataclass
@@ -182,7 +182,7 @@ def load_facts(session: Session, caller: Caller, customer: Customer, now: dateti
         for r in signal_rows
     ]
     activities = [
-        Item("activity", r.id, r.kind, r.subject or quote(r.text, 60), r.text or "", r.occurred_at, activity_ref(r))
+        Item("activity", r.id, r.kind, quote(r.text, 60) if r.text else (r.subject or r.kind), r.text or "", r.occurred_at, activity_ref(r))
         for r in activity_rows
     ]
     return CustomerFacts(

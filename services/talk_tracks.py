@@ -133,9 +133,13 @@ def pick(facts: CustomerFacts, cards: list[TriggerCard], matcher: TopicMatcher) 
         )
         scored.append((entry, round(score, 4), reasons))
     scored.sort(key=lambda s: (-s[1], s[0].id))
+    # tracks about a pain point this customer shows come first; general tracks only fill up,
+    # so a track never opens with evidence that is not about its pain point
+    grounded = [s for s in scored if s[0].pain_point != "general" and topic_weight.get(s[0].pain_point, 0) > 0]
+    general = [s for s in scored if s[0].pain_point == "general"]
     chosen: list[tuple[LibraryEntry, float, list[str]]] = []
-    for entry, score, reasons in scored:
-        if entry.pain_point not in {c[0].pain_point for c in chosen}:
+    for entry, score, reasons in grounded + general:
+        if entry.pain_point == "general" or entry.pain_point not in {c[0].pain_point for c in chosen}:
             chosen.append((entry, score, reasons))
         if len(chosen) == TRACK_COUNT:
             break
@@ -148,8 +152,9 @@ def _hook(entry: LibraryEntry, facts: CustomerFacts, cards: list[TriggerCard], m
     for card in cards:
         if entry.pain_point in card.topics:
             cited: list[Item] = [items[ref_key(e)] for e in card.evidence if ref_key(e) in items]
-            if cited:
-                return cited[0].title, [c.ref for c in cited[:2]]
+            about = [i for i in cited if matcher.match(entry.pain_point, i.content)] or cited
+            if about:
+                return about[0].title, [i.ref for i in about[:2]]
             if card.evidence:
                 return card.title, card.evidence[:2]
     for item in facts.signals[:20]:
@@ -169,7 +174,7 @@ def plan_tracks(facts: CustomerFacts, cards: list[TriggerCard], matcher: TopicMa
             key=f"t{index + 1}|{entry.id}",
             intent=f"talk track '{entry.title}' ({entry.pain_point}); use when: {entry.when_to_use}",
             template=entry.script,
-            slots={"customer": facts.customer.name, "hook": hook},
+            slots={"customer": facts.customer.name, "hook": hook, "industry": facts.customer.industry or ""},
             evidence=[*evidence, library_ref(entry)],
             reference_text=" ".join(entry.proof_points),
         )

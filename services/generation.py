@@ -211,6 +211,16 @@ def _numbers(text: str) -> set[str]:
     return {n.replace(",", "") for n in _NUMBER.findall(text)}
 
 
+def date_numbers(refs: list[EvidenceRef]) -> set[str]:
+    """Figures a statement may derive from its evidence's dates (2026, 06, 6, 05-06 ...)."""
+    found: set[str] = set()
+    for ref in refs:
+        if ref.occurred_at:
+            d = ref.occurred_at.date()
+            found |= {str(d.year), f"{d.month:02d}", str(d.month), f"{d.day:02d}", str(d.day)}
+    return found
+
+
 def check_draft(draft: Draft, plan: Plan) -> str | None:
     """None if the draft is grounded in its plan's evidence, else the reason it is rejected."""
     allowed = {ref_key(e) for e in plan.evidence}
@@ -229,7 +239,7 @@ def check_draft(draft: Draft, plan: Plan) -> str | None:
     grounded_text = " ".join(
         [e.quote for e in plan.evidence] + list(plan.slots.values()) + [plan.reference_text, plan.template]
     )
-    grounded = _numbers(grounded_text)
+    grounded = _numbers(grounded_text) | date_numbers(plan.evidence)
     invented = sorted(n for n in _numbers(text) if n not in grounded)
     if invented:
         return f"states figures absent from its evidence: {', '.join(invented[:5])}"

@@ -155,8 +155,10 @@ def _hook(entry: LibraryEntry, facts: CustomerFacts, cards: list[TriggerCard], m
             about = [i for i in cited if matcher.match(entry.pain_point, i.content)] or cited
             if about:
                 return about[0].title, [i.ref for i in about[:2]]
-            if card.evidence:
-                return card.title, card.evidence[:2]
+            opps = {str(o.id): o for o in facts.opportunities}
+            cited_opps = [opps[e.id] for e in card.evidence if e.kind == "opportunity" and e.id in opps]
+            if cited_opps:
+                return cited_opps[0].name, [opportunity_ref(cited_opps[0])]
     for item in facts.signals[:20]:
         if entry.pain_point in matcher.match_all(item.content):
             return item.title, [item.ref]

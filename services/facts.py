@@ -182,7 +182,7 @@ def load_facts(session: Session, caller: Caller, customer: Customer, now: dateti
         for r in signal_rows
     ]
     activities = [
-        Item("activity", r.id, r.kind, quote(r.text, 60) if r.text else (r.subject or r.kind), r.text or "", r.occurred_at, activity_ref(r))
+        Item("activity", r.id, r.kind, quote(r.text, 60).rstrip("。.!！ ") if r.text else (r.subject or r.kind), r.text or "", r.occurred_at, activity_ref(r))
         for r in activity_rows
     ]
     return CustomerFacts(

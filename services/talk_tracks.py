@@ -95,10 +95,20 @@ def _entry_vectors(matcher: TopicMatcher) -> _EntryVectors:
     return _VECTORS[id(matcher)]
 
 
-def _situation(facts: CustomerFacts, cards: list[TriggerCard]) -> str:
-    parts = [facts.customer.industry or ""] + [f"{c.title}. {c.why}" for c in cards[:5]]
-    parts += [i.title for i in facts.signals[:5]]
-    return " ".join(p for p in parts if p)
+def _situation(facts: CustomerFacts, cards: list[TriggerCard], matcher: TopicMatcher) -> np.ndarray | None:
+    """The customer's situation as the mean vector of its cited and newest evidence.
+
+    Built from vectors the trigger pass already computed, so picking tracks embeds nothing new
+    at request time (the brief's latency budget goes to the store, not to the model)."""
+    items = {ref_key(i.ref): i for i in facts.items}
+    texts = [items[ref_key(e)].content for c in cards[:5] for e in c.evidence if ref_key(e) in items]
+    texts += [i.content for i in facts.signals[:5]]
+    vectors = [v for v in (matcher.cached_vector(t) for t in texts) if v is not None]
+    if not vectors:
+        return None
+    mean = np.mean(vectors, axis=0)
+    norm = float(np.linalg.norm(mean))
+    return mean / norm if norm else None
 
 
 def pick(facts: CustomerFacts, cards: list[TriggerCard], matcher: TopicMatcher) -> list[tuple[LibraryEntry, float, list[str]]]:
@@ -115,10 +125,9 @@ def pick(facts: CustomerFacts, cards: list[TriggerCard], matcher: TopicMatcher) 
     stage = open_opps[0].stage if open_opps else "初步接触"
     vectors = _entry_vectors(matcher).vectors
     sims = np.zeros(len(library))
-    if vectors is not None:
-        situation = _situation(facts, cards)
-        if situation:
-            sims = vectors @ matcher.embedder.embed([situation])[0]
+    situation = _situation(facts, cards, matcher) if vectors is not None else None
+    if vectors is not None and situation is not None:
+        sims = vectors @ situation
     scored = []
     for index, entry in enumerate(library):
         parts = {

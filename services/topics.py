@@ -97,6 +97,10 @@ class TopicMatcher:
                 self._text_vectors.clear()
             self._text_vectors.update(zip(todo.keys(), vectors, strict=True))
 
+    def cached_vector(self, text: str) -> np.ndarray | None:
+        """The vector of a text embedded before (by `prime`), without embedding anything new."""
+        return self._text_vectors.get(hashlib.sha1(text.encode("utf-8")).hexdigest())
+
     def match_all(self, text: str) -> dict[str, TopicMatch]:
         """Every topic the text is about, with how it was decided."""
         digest = hashlib.sha1(text.encode("utf-8")).hexdigest()

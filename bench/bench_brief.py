@@ -40,12 +40,28 @@ def _seed_signals(ctx, customers: list[int], per_customer: int, rng: random.Rand
             for i in range(per_customer):
                 s = rng.choice(pool)
                 at = now - timedelta(days=rng.randint(0, 200), hours=rng.randint(0, 23))
-                session.add(SignalRow(customer_id=cid, source=s["source"], type=s["type"], title=s["title"],
-                                      text=s.get("text", "") + f" #{i}", occurred_at=at, ingested_at=at))
+                session.add(
+                    SignalRow(
+                        customer_id=cid,
+                        source=s["source"],
+                        type=s["type"],
+                        title=s["title"],
+                        text=s.get("text", "") + f" #{i}",
+                        occurred_at=at,
+                        ingested_at=at,
+                    )
+                )
                 count += 1
             for a in rng.sample(notes, 3):
-                session.add(ActivityRow(customer_id=cid, kind=a["kind"], subject=a.get("subject"), text=a["text"],
-                                        occurred_at=now - timedelta(days=rng.randint(0, 90))))
+                session.add(
+                    ActivityRow(
+                        customer_id=cid,
+                        kind=a["kind"],
+                        subject=a.get("subject"),
+                        text=a["text"],
+                        occurred_at=now - timedelta(days=rng.randint(0, 90)),
+                    )
+                )
     return count
 
 
@@ -78,13 +94,53 @@ def run(quick: bool) -> list[dict]:
     cold.sort()
     p95 = timings[max(0, int(round(0.95 * len(timings))) - 1)]
     return [
-        {"area": "brief", "metric": "offline brief p50", "value": round(statistics.median(timings), 1), "unit": "ms", "target": "", "ok": None},
-        {"area": "brief", "metric": "offline brief p95", "value": round(p95, 1), "unit": "ms",
-         "target": f"≤ {TARGET_P95_MS:.0f} ms", "ok": p95 <= TARGET_P95_MS},
-        {"area": "brief", "metric": "cold brief p95 (embeds new signals)", "value": round(cold[max(0, int(round(0.95 * len(cold))) - 1)], 1),
-         "unit": "ms", "target": "", "ok": None},
-        {"area": "brief", "metric": "customers × signals", "value": f"{len(ids)} × {per_customer}", "unit": "",
-         "target": "", "ok": None},
-        {"area": "brief", "metric": "indexed_chunks", "value": "n/a", "unit": "",
-         "target": "100k (needs issue 9's retrieval index; signals are read from the store)", "ok": None},
-    ] + [{"area": "brief", "metric": "signals seeded", "value": total_signals, "unit": "", "target": "", "ok": None}]
+        {
+            "area": "brief",
+            "metric": "offline brief p50",
+            "value": round(statistics.median(timings), 1),
+            "unit": "ms",
+            "target": "",
+            "ok": None,
+        },
+        {
+            "area": "brief",
+            "metric": "offline brief p95",
+            "value": round(p95, 1),
+            "unit": "ms",
+            "target": f"≤ {TARGET_P95_MS:.0f} ms",
+            "ok": p95 <= TARGET_P95_MS,
+        },
+        {
+            "area": "brief",
+            "metric": "cold brief p95 (embeds new signals)",
+            "value": round(cold[max(0, int(round(0.95 * len(cold))) - 1)], 1),
+            "unit": "ms",
+            "target": "",
+            "ok": None,
+        },
+        {
+            "area": "brief",
+            "metric": "customers × signals",
+            "value": f"{len(ids)} × {per_customer}",
+            "unit": "",
+            "target": "",
+            "ok": None,
+        },
+        {
+            "area": "brief",
+            "metric": "indexed_chunks",
+            "value": "n/a",
+            "unit": "",
+            "target": "100k (needs issue 9's retrieval index; signals are read from the store)",
+            "ok": None,
+        },
+    ] + [
+        {
+            "area": "brief",
+            "metric": "signals seeded",
+            "value": total_signals,
+            "unit": "",
+            "target": "",
+            "ok": None,
+        }
+    ]

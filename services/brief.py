@@ -23,7 +23,14 @@ from copilot.models import EvidenceRef
 from copilot.records import service as records
 from copilot.records.specs import SPECS
 from services.facts import CustomerFacts, load_facts
-from services.generation import Generator, OfflineGenerator, Usage, generate_grounded, looks_like_injection, make_generator
+from services.generation import (
+    Generator,
+    OfflineGenerator,
+    Usage,
+    generate_grounded,
+    looks_like_injection,
+    make_generator,
+)
 from services.profile import Profile, build_profile
 from services.questions import Question, plan_questions, to_question
 from services.talk_tracks import TalkTrack, plan_tracks
@@ -151,7 +158,13 @@ def _section_source(items: list[Any]) -> str:
     return sources.pop() if len(sources) == 1 else "mixed"
 
 
-def _generation_info(prepared: _Prepared, questions: list[Question], tracks: list[TalkTrack], usages: list[Usage], pending: bool = False) -> dict[str, Any]:
+def _generation_info(
+    prepared: _Prepared,
+    questions: list[Question],
+    tracks: list[TalkTrack],
+    usages: list[Usage],
+    pending: bool = False,
+) -> dict[str, Any]:
     return {
         "sections": {
             "profile": "store",
@@ -167,7 +180,9 @@ def _generation_info(prepared: _Prepared, questions: list[Question], tracks: lis
             if x.fallback_reason
         ],
         "usage": [u.model_dump() for u in usages],
-        "topic_matching": "keywords+embeddings" if prepared.matcher.embedder is not None else "keywords only (embedder unavailable)",
+        "topic_matching": "keywords+embeddings"
+        if prepared.matcher.embedder is not None
+        else "keywords only (embedder unavailable)",
         "prepare_ms": prepared.prepare_ms,
     }
 
@@ -180,7 +195,9 @@ def build_brief(
     generator = _generator(context, mode)
     questions, q_usage = prepared.questions(generator)
     tracks, t_usage = prepared.talk_tracks(generator)
-    return prepared.brief(questions, tracks, _generation_info(prepared, questions, tracks, [q_usage, t_usage]))
+    return prepared.brief(
+        questions, tracks, _generation_info(prepared, questions, tracks, [q_usage, t_usage])
+    )
 
 
 def stream_brief(context: AppContext, caller: Caller, customer_id: int) -> Iterator[dict[str, Any]]:
@@ -199,7 +216,11 @@ def stream_brief(context: AppContext, caller: Caller, customer_id: int) -> Itera
     usages = []
     questions, usage = prepared.questions(generator)
     usages.append(usage)
-    yield {"event": "section", "section": "questions", "items": [q.model_dump(mode="json") for q in questions]}
+    yield {
+        "event": "section",
+        "section": "questions",
+        "items": [q.model_dump(mode="json") for q in questions],
+    }
     tracks, usage = prepared.talk_tracks(generator)
     usages.append(usage)
     yield {"event": "section", "section": "talk_tracks", "items": [t.model_dump(mode="json") for t in tracks]}

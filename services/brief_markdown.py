@@ -72,5 +72,10 @@ def render_markdown(brief: Brief) -> str:
     lines += ["", f"## {h[5]}", ""]
     lines += [_ref_line(n, ref) for n, ref in notes.order.values()]
     sections = brief.generation.get("sections", {})
-    lines += ["", f"_generated {brief.generated_at:%Y-%m-%d %H:%M} UTC · " + ", ".join(f"{k}: {v}" for k, v in sections.items()) + "_"]
+    lines += [
+        "",
+        f"_generated {brief.generated_at:%Y-%m-%d %H:%M} UTC · "
+        + ", ".join(f"{k}: {v}" for k, v in sections.items())
+        + "_",
+    ]
     return "\n".join(lines) + "\n"

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from copilot.auth import Caller, activity_scope, signal_scope
-from copilot.db.schema import ActivityRow, ContactRow, CustomerRow, OpportunityRow, SignalRow, UserRow
-from copilot.models import Activity, Contact, Customer, EvidenceRef, Opportunity, Signal
+from copilot.db.schema import ActivityRow, ContactRow, OpportunityRow, SignalRow, UserRow
+from copilot.models import Contact, Customer, EvidenceRef, Opportunity
 
 SIGNAL_HORIZON_DAYS = 365
 ACTIVITY_HORIZON_DAYS = 365
@@ -182,7 +182,15 @@ def load_facts(session: Session, caller: Caller, customer: Customer, now: dateti
         for r in signal_rows
     ]
     activities = [
-        Item("activity", r.id, r.kind, quote(r.text, 60).rstrip("。.!！ ") if r.text else (r.subject or r.kind), r.text or "", r.occurred_at, activity_ref(r))
+        Item(
+            "activity",
+            r.id,
+            r.kind,
+            quote(r.text, 60).rstrip("。.!！ ") if r.text else (r.subject or r.kind),
+            r.text or "",
+            r.occurred_at,
+            activity_ref(r),
+        )
         for r in activity_rows
     ]
     return CustomerFacts(
@@ -196,10 +204,3 @@ def load_facts(session: Session, caller: Caller, customer: Customer, now: dateti
         language=language_of(customer),
     )
 
-
-def as_signal(row: SignalRow) -> Signal:
-    return Signal.model_validate(row)
-
-
-def as_activity(row: ActivityRow) -> Activity:
-    return Activity.model_validate(row)

@@ -96,7 +96,10 @@ class OfflineGenerator:
     name = "offline"
 
     def generate(self, task: str, plans: list[Plan], lang: str) -> tuple[list[Draft], Usage]:
-        drafts = [Draft(key=p.key, text=render_offline(p), evidence_ids=[ref_key(e) for e in p.evidence]) for p in plans]
+        drafts = [
+            Draft(key=p.key, text=render_offline(p), evidence_ids=[ref_key(e) for e in p.evidence])
+            for p in plans
+        ]
         return drafts, Usage(generator=self.name)
 
 
@@ -246,7 +249,9 @@ def check_draft(draft: Draft, plan: Plan) -> str | None:
     return None
 
 
-def generate_grounded(generator: Generator, task: str, plans: list[Plan], lang: str) -> tuple[list[Generated], Usage]:
+def generate_grounded(
+    generator: Generator, task: str, plans: list[Plan], lang: str
+) -> tuple[list[Generated], Usage]:
     """Offline text for every plan, replaced by the LLM's where it passes the citation check."""
     by_key = {p.key: p for p in plans}
     offline = {
@@ -272,7 +277,9 @@ def generate_grounded(generator: Generator, task: str, plans: list[Plan], lang: 
         answered.add(draft.key)
         problem = check_draft(draft, plan)
         if problem:
-            results[draft.key] = offline[draft.key].model_copy(update={"fallback_reason": f"rejected: {problem}"})
+            results[draft.key] = offline[draft.key].model_copy(
+                update={"fallback_reason": f"rejected: {problem}"}
+            )
             continue
         cited = {ref_key(e): e for e in plan.evidence}
         results[draft.key] = Generated(
@@ -282,5 +289,7 @@ def generate_grounded(generator: Generator, task: str, plans: list[Plan], lang: 
             generated_by="llm",
         )
     for key in by_key.keys() - answered:
-        results[key] = offline[key].model_copy(update={"fallback_reason": "the model returned no text for it"})
+        results[key] = offline[key].model_copy(
+            update={"fallback_reason": "the model returned no text for it"}
+        )
     return [results[p.key] for p in plans], usage

@@ -87,10 +87,17 @@ def build_profile(facts: CustomerFacts) -> Profile:
     for field, labels in FIRMOGRAPHICS:
         value = getattr(c, field, None)
         if value:
-            rows.append(Fact(label=labels[lang], value=str(value), evidence=[customer_ref(c, f"{labels['zh']}: {value}")]))
+            rows.append(
+                Fact(
+                    label=labels[lang],
+                    value=str(value),
+                    evidence=[customer_ref(c, f"{labels['zh']}: {value}")],
+                )
+            )
     contacts = sorted(facts.contacts, key=lambda p: (_seniority(p.title), p.id))
     people = [
-        Person(name=p.name, role=p.title, department=p.department, evidence=[contact_ref(p)]) for p in contacts[:8]
+        Person(name=p.name, role=p.title, department=p.department, evidence=[contact_ref(p)])
+        for p in contacts[:8]
     ]
     deals = [
         Deal(

@@ -58,9 +58,17 @@ def plan_questions(facts: CustomerFacts, cards: list[TriggerCard], matcher: Topi
     used_topics: set[str] = set()
     used_refs: set[str] = set()
 
-    def add(template: dict[str, str], slots: dict[str, str], evidence: list[EvidenceRef], intent: str, basis: str) -> None:
+    def add(
+        template: dict[str, str], slots: dict[str, str], evidence: list[EvidenceRef], intent: str, basis: str
+    ) -> None:
         plans.append(
-            Plan(key=f"q{len(plans) + 1}|{basis}", intent=intent, template=template[lang], slots=slots, evidence=evidence)
+            Plan(
+                key=f"q{len(plans) + 1}|{basis}",
+                intent=intent,
+                template=template[lang],
+                slots=slots,
+                evidence=evidence,
+            )
         )
         used_refs.update(ref_key(e) for e in evidence)
 
@@ -72,23 +80,45 @@ def plan_questions(facts: CustomerFacts, cards: list[TriggerCard], matcher: Topi
         fresh = [i for i in cited if ref_key(i.ref) not in used_refs]
         if topic and fresh:
             used_topics.add(topic)
-            add(t["by_topic"][topic], _slots(facts, fresh[0]), [i.ref for i in fresh[:3]], f"ask about {topic} given trigger {card.rule_id}", f"trigger:{card.rule_id}")
+            add(
+                t["by_topic"][topic],
+                _slots(facts, fresh[0]),
+                [i.ref for i in fresh[:3]],
+                f"ask about {topic} given trigger {card.rule_id}",
+                f"trigger:{card.rule_id}",
+            )
         elif fresh and any(i.type in SIGNAL_TYPES_BY_TEMPLATE["tender"] for i in fresh):
             tender = next(i for i in fresh if i.type in SIGNAL_TYPES_BY_TEMPLATE["tender"])
-            add(t["by_signal_type"]["tender"], _slots(facts, tender), [tender.ref], "ask about the tender", f"trigger:{card.rule_id}")
+            add(
+                t["by_signal_type"]["tender"],
+                _slots(facts, tender),
+                [tender.ref],
+                "ask about the tender",
+                f"trigger:{card.rule_id}",
+            )
 
     for item in facts.signals + facts.activities:
         if len(plans) == QUESTION_COUNT:
             break
         if ref_key(item.ref) in used_refs or (facts.now - item.occurred_at).days > 90:
             continue
-        topics = [tp for tp in matcher.match_all(item.content) if tp in t["by_topic"] and tp not in used_topics]
+        topics = [
+            tp for tp in matcher.match_all(item.content) if tp in t["by_topic"] and tp not in used_topics
+        ]
         if topics:
             used_topics.add(topics[0])
-            add(t["by_topic"][topics[0]], _slots(facts, item), [item.ref], f"ask about {topics[0]}", item.kind)
+            add(
+                t["by_topic"][topics[0]], _slots(facts, item), [item.ref], f"ask about {topics[0]}", item.kind
+            )
         elif item.type in SIGNAL_TYPES_BY_TEMPLATE["tender"] and "tender" not in used_topics:
             used_topics.add("tender")
-            add(t["by_signal_type"]["tender"], _slots(facts, item), [item.ref], "ask about the tender", item.kind)
+            add(
+                t["by_signal_type"]["tender"],
+                _slots(facts, item),
+                [item.ref],
+                "ask about the tender",
+                item.kind,
+            )
 
     open_opps = sorted((o for o in facts.opportunities if o.status == "open"), key=lambda o: -o.amount)
     for opp in open_opps:
@@ -97,13 +127,25 @@ def plan_questions(facts: CustomerFacts, cards: list[TriggerCard], matcher: Topi
         if ref_key(opportunity_ref(opp)) in used_refs:
             continue
         template = t["by_stage"].get(opp.stage, t["by_stage"]["default"])
-        add(template, _slots(facts, opportunity=opp.name, stage=opp.stage), [opportunity_ref(opp)], f"advance the opportunity at stage {opp.stage}", "opportunity")
+        add(
+            template,
+            _slots(facts, opportunity=opp.name, stage=opp.stage),
+            [opportunity_ref(opp)],
+            f"advance the opportunity at stage {opp.stage}",
+            "opportunity",
+        )
 
     for template in t["by_industry"]["default"]:
         if len(plans) == QUESTION_COUNT:
             break
         industry = facts.customer.industry or "—"
-        add(template, _slots(facts), [customer_ref(facts.customer, f"行业: {industry}")], "learn the customer's priorities", "profile")
+        add(
+            template,
+            _slots(facts),
+            [customer_ref(facts.customer, f"行业: {industry}")],
+            "learn the customer's priorities",
+            "profile",
+        )
     return plans[:QUESTION_COUNT]
 
 

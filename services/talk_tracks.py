@@ -72,7 +72,11 @@ def load_library(directory: Path = LIBRARY_DIR) -> tuple[LibraryEntry, ...]:
 
 def library_ref(entry: LibraryEntry) -> EvidenceRef:
     return EvidenceRef(
-        kind="talk_track", id=entry.id, source="talk-track library", file=entry.file, quote=" ".join(entry.proof_points)
+        kind="talk_track",
+        id=entry.id,
+        source="talk-track library",
+        file=entry.file,
+        quote=" ".join(entry.proof_points),
     )
 
 
@@ -111,7 +115,9 @@ def _situation(facts: CustomerFacts, cards: list[TriggerCard], matcher: TopicMat
     return mean / norm if norm else None
 
 
-def pick(facts: CustomerFacts, cards: list[TriggerCard], matcher: TopicMatcher) -> list[tuple[LibraryEntry, float, list[str]]]:
+def pick(
+    facts: CustomerFacts, cards: list[TriggerCard], matcher: TopicMatcher
+) -> list[tuple[LibraryEntry, float, list[str]]]:
     """The best three entries with their score and the reasons for it."""
     library = load_library()
     topic_weight: dict[str, float] = {}
@@ -144,7 +150,9 @@ def pick(facts: CustomerFacts, cards: list[TriggerCard], matcher: TopicMatcher) 
     scored.sort(key=lambda s: (-s[1], s[0].id))
     # tracks about a pain point this customer shows come first; general tracks only fill up,
     # so a track never opens with evidence that is not about its pain point
-    grounded = [s for s in scored if s[0].pain_point != "general" and topic_weight.get(s[0].pain_point, 0) > 0]
+    grounded = [
+        s for s in scored if s[0].pain_point != "general" and topic_weight.get(s[0].pain_point, 0) > 0
+    ]
     general = [s for s in scored if s[0].pain_point == "general"]
     chosen: list[tuple[LibraryEntry, float, list[str]]] = []
     for entry, score, reasons in grounded + general:
@@ -155,7 +163,9 @@ def pick(facts: CustomerFacts, cards: list[TriggerCard], matcher: TopicMatcher) 
     return chosen
 
 
-def _hook(entry: LibraryEntry, facts: CustomerFacts, cards: list[TriggerCard], matcher: TopicMatcher) -> tuple[str, list[EvidenceRef]]:
+def _hook(
+    entry: LibraryEntry, facts: CustomerFacts, cards: list[TriggerCard], matcher: TopicMatcher
+) -> tuple[str, list[EvidenceRef]]:
     """The newest evidence about the entry's pain point, to open the track with (and cite)."""
     items = {ref_key(i.ref): i for i in facts.items}
     for card in cards:
@@ -177,7 +187,9 @@ def _hook(entry: LibraryEntry, facts: CustomerFacts, cards: list[TriggerCard], m
     return facts.customer.industry or facts.customer.name, [customer_ref(facts.customer)]
 
 
-def plan_tracks(facts: CustomerFacts, cards: list[TriggerCard], matcher: TopicMatcher) -> list[tuple[Plan, LibraryEntry, float, list[str]]]:
+def plan_tracks(
+    facts: CustomerFacts, cards: list[TriggerCard], matcher: TopicMatcher
+) -> list[tuple[Plan, LibraryEntry, float, list[str]]]:
     plans = []
     for index, (entry, score, reasons) in enumerate(pick(facts, cards, matcher)):
         hook, evidence = _hook(entry, facts, cards, matcher)

@@ -101,7 +101,13 @@ def effective_rules(session: Session) -> list[Rule]:
     for row in session.scalars(select(TriggerRuleRow).order_by(TriggerRuleRow.rule_id)):
         try:
             rule = Rule.model_validate(
-                {**row.definition, "id": row.rule_id, "enabled": row.enabled, "version": row.version, "origin": "admin"}
+                {
+                    **row.definition,
+                    "id": row.rule_id,
+                    "enabled": row.enabled,
+                    "version": row.version,
+                    "origin": "admin",
+                }
             )
         except ValidationError:
             continue  # a stored rule that no longer validates (topic removed) is skipped, the default stays
@@ -117,7 +123,9 @@ def save_rule(session: Session, caller: Caller, rule_id: str, definition: dict[s
     before = dict(row.definition) if row else None
     stored = rule.model_dump(mode="json", by_alias=True, exclude={"id", "version", "origin", "enabled"})
     if row is None:
-        row = TriggerRuleRow(rule_id=rule_id, definition=stored, enabled=rule.enabled, version=1, updated_by=caller.id or None)
+        row = TriggerRuleRow(
+            rule_id=rule_id, definition=stored, enabled=rule.enabled, version=1, updated_by=caller.id or None
+        )
         session.add(row)
     else:
         row.definition = stored

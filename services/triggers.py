@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -102,8 +102,12 @@ def _evaluate_condition(
         items, hows = _match_items(condition, facts, matcher)
         about = f" about {_topic_label(condition.topic, lang)}" if condition.topic else ""
         what = condition.kind if condition.kind != "evidence" else "signals/activities"
-        filt = f" ({', '.join(condition.types + condition.kinds)})" if condition.types or condition.kinds else ""
-        reason = f"{len(items)} {what}{filt}{about} in {condition.within_days} days (need ≥{condition.min_count})"
+        filt = (
+            f" ({', '.join(condition.types + condition.kinds)})" if condition.types or condition.kinds else ""
+        )
+        reason = (
+            f"{len(items)} {what}{filt}{about} in {condition.within_days} days (need ≥{condition.min_count})"
+        )
         if hows:
             reason += ": " + "; ".join(hows[:MAX_CITED_PER_CONDITION])
         latest = items[0] if items else None
@@ -130,12 +134,13 @@ def _evaluate_condition(
         if condition.kind == "stalled_opportunity":
             aged = [(o, (facts.now - o.stage_entered_at).days) for o in open_opps]
             hits = sorted([p for p in aged if p[1] >= condition.min_days], key=lambda p: -p[1])
-            reason = (
-                f"{len(hits)} open opportunities ≥{condition.min_days} days in stage"
-                + (f": #{hits[0][0].id} {hits[0][1]} days in {hits[0][0].stage}" if hits else "")
+            reason = f"{len(hits)} open opportunities ≥{condition.min_days} days in stage" + (
+                f": #{hits[0][0].id} {hits[0][1]} days in {hits[0][0].stage}" if hits else ""
             )
         else:
-            hits = sorted([(o, (facts.now - o.stage_entered_at).days) for o in open_opps], key=lambda p: -p[0].amount)
+            hits = sorted(
+                [(o, (facts.now - o.stage_entered_at).days) for o in open_opps], key=lambda p: -p[0].amount
+            )
             reason = f"{len(hits)} open opportunities"
         if not hits:
             return Found(held=False, reason=reason)
@@ -161,7 +166,9 @@ class _Namespace(dict):
         return "{" + key + "}"
 
 
-def evaluate_rule(rule: Rule, facts: CustomerFacts, matcher: TopicMatcher, zone: ZoneInfo) -> tuple[TriggerCard | None, list[str]]:
+def evaluate_rule(
+    rule: Rule, facts: CustomerFacts, matcher: TopicMatcher, zone: ZoneInfo
+) -> tuple[TriggerCard | None, list[str]]:
     """(card or None, reasons): reasons say why each condition held or where it stopped."""
     found: list[Found] = []
     reasons: list[str] = []
@@ -213,13 +220,17 @@ def evaluate(
     return cards
 
 
-def explain(rules: list[Rule], facts: CustomerFacts, matcher: TopicMatcher, zone: ZoneInfo) -> list[dict[str, Any]]:
+def explain(
+    rules: list[Rule], facts: CustomerFacts, matcher: TopicMatcher, zone: ZoneInfo
+) -> list[dict[str, Any]]:
     """For admins tuning rules: every rule, fired or not, with each condition's reason."""
     matcher.prime([i.content for i in facts.items])
     out = []
     for rule in rules:
         card, reasons = evaluate_rule(rule, facts, matcher, zone)
-        out.append({"rule_id": rule.id, "enabled": rule.enabled, "fired": card is not None, "reasons": reasons})
+        out.append(
+            {"rule_id": rule.id, "enabled": rule.enabled, "fired": card is not None, "reasons": reasons}
+        )
     return out
 
 
@@ -228,7 +239,9 @@ def record_cards(session: Session, facts: CustomerFacts, cards: list[TriggerCard
     if not cards:
         return 0
     keys = [c.dedupe_key for c in cards]
-    existing = set(session.scalars(select(TriggerCardRow.dedupe_key).where(TriggerCardRow.dedupe_key.in_(keys))))
+    existing = set(
+        session.scalars(select(TriggerCardRow.dedupe_key).where(TriggerCardRow.dedupe_key.in_(keys)))
+    )
     owner = facts.customer.owner_id
     created = 0
     for card in cards:

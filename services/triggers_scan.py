@@ -33,8 +33,12 @@ def scan_all(context: AppContext, *, fresh_days: int = FRESH_DAYS) -> dict[str, 
     with context.db.read() as session:
         ids = session.scalars(
             union(
-                select(SignalRow.customer_id).where(SignalRow.ingested_at >= since, SignalRow.customer_id.is_not(None)),
-                select(ActivityRow.customer_id).where(ActivityRow.created_at >= since, ActivityRow.customer_id.is_not(None)),
+                select(SignalRow.customer_id).where(
+                    SignalRow.ingested_at >= since, SignalRow.customer_id.is_not(None)
+                ),
+                select(ActivityRow.customer_id).where(
+                    ActivityRow.created_at >= since, ActivityRow.customer_id.is_not(None)
+                ),
             )
         ).all()
         rules = effective_rules(session)

@@ -10,7 +10,9 @@ from copilot.auth import system_caller
 from copilot.cli.app import JsonOpt, app
 from copilot.cli.common import context, emit, out
 
-triggers_app = typer.Typer(help="Pain-point trigger rules: list, explain for a customer, scan.", no_args_is_help=True)
+triggers_app = typer.Typer(
+    help="Pain-point trigger rules: list, explain for a customer, scan.", no_args_is_help=True
+)
 app.add_typer(triggers_app, name="triggers")
 
 
@@ -25,14 +27,20 @@ def _customer_id(reference: str) -> int:
 def brief_cmd(
     customer: Annotated[str, typer.Argument(help="Customer id, external id or name.")],
     as_json: JsonOpt = False,
-    markdown: Annotated[bool, typer.Option("--markdown", help="Print Markdown with footnote citations.")] = False,
-    offline: Annotated[bool, typer.Option("--offline", help="Skip the LLM even when COPILOT_LLM=openai.")] = False,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print Markdown with footnote citations.")
+    ] = False,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Skip the LLM even when COPILOT_LLM=openai.")
+    ] = False,
 ) -> None:
     """The pre-visit brief: profile, signal wall, triggers, 3 questions, 3 talk tracks, all cited."""
     from services.brief import build_brief
     from services.brief_markdown import render_markdown
 
-    result = build_brief(context(), system_caller(), _customer_id(customer), mode="offline" if offline else "auto")
+    result = build_brief(
+        context(), system_caller(), _customer_id(customer), mode="offline" if offline else "auto"
+    )
     if as_json:
         emit(result, True)
         return
@@ -63,7 +71,8 @@ def triggers_list(as_json: JsonOpt = False) -> None:
 
 @triggers_app.command("explain")
 def triggers_explain(
-    customer: Annotated[str, typer.Argument(help="Customer id, external id or name.")], as_json: JsonOpt = False
+    customer: Annotated[str, typer.Argument(help="Customer id, external id or name.")],
+    as_json: JsonOpt = False,
 ) -> None:
     """Every rule for one customer: fired or not, and each condition's reason."""
     from copilot import clock
@@ -97,4 +106,8 @@ def triggers_scan(as_json: JsonOpt = False) -> None:
     from services.triggers_scan import scan_all
 
     result = scan_all(context())
-    emit(result, as_json, lambda r: out.print(f"scanned {r['customers']} customers, {r['new_cards']} new cards"))
+    emit(
+        result,
+        as_json,
+        lambda r: out.print(f"scanned {r['customers']} customers, {r['new_cards']} new cards"),
+    )

@@ -47,7 +47,9 @@ def resolve_customer(session: Session, caller: Caller, reference: str) -> Custom
             _ambiguous(text, rows)
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     rows = session.scalars(
-        base.where(func.lower(CustomerRow.name).like(f"%{escaped.lower()}%", escape="\\")).limit(SUGGESTIONS + 1)
+        base.where(func.lower(CustomerRow.name).like(f"%{escaped.lower()}%", escape="\\")).limit(
+            SUGGESTIONS + 1
+        )
     ).all()
     if len(rows) == 1:
         return Customer.model_validate(rows[0])
@@ -66,5 +68,9 @@ def _ambiguous(text: str, rows: list[CustomerRow]) -> None:
     shown = [f"{r.name} (id {r.id})" for r in rows[:SUGGESTIONS]]
     raise InvalidInput(
         f"{text!r} matches several customers: {', '.join(shown)}; use the id",
-        details={"field": "customer", "value": text, "candidates": [{"id": r.id, "name": r.name} for r in rows[:SUGGESTIONS]]},
+        details={
+            "field": "customer",
+            "value": text,
+            "candidates": [{"id": r.id, "name": r.name} for r in rows[:SUGGESTIONS]],
+        },
     )

@@ -30,9 +30,9 @@ from eval.brief.scenarios import load_scenarios, scenario_now, seed_scenario
 from services.brief import Brief, build_brief
 from services.facts import activity_ref, signal_ref
 from services.generation import date_numbers
+from services.talk_tracks import load_library
 from services.topics import PROMPTS_DIR, default_matcher
 from services.trigger_rules import load_defaults
-from services.talk_tracks import load_library
 
 TARGETS = {"precision": 0.9, "recall": 0.9, "citation_validity": 1.0}
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -60,7 +60,13 @@ class Checker:
         if ref.kind == "talk_track":
             entry = self.library.get(ref.id)
             return None if entry and ref.quote == " ".join(entry.proof_points) else "unknown library entry"
-        table = {"signal": SignalRow, "activity": ActivityRow, "opportunity": OpportunityRow, "contact": ContactRow, "customer": CustomerRow}.get(ref.kind)
+        table = {
+            "signal": SignalRow,
+            "activity": ActivityRow,
+            "opportunity": OpportunityRow,
+            "contact": ContactRow,
+            "customer": CustomerRow,
+        }.get(ref.kind)
         if table is None:
             return f"unknown kind {ref.kind}"
         row = session.get(table, int(ref.id))
@@ -101,9 +107,12 @@ def _trigger_support(brief: Brief, matcher: Any) -> list[str]:
     for card in brief.triggers:
         topics = {c.topic for c in rules[card.rule_id].all if c.topic}
         for ref in card.evidence:
-            if ref.kind in ("signal", "activity") and topics:
-                if not any(matcher.match(t, ref.quote) for t in topics):
-                    problems.append(f"{card.rule_id}: {ref.kind}:{ref.id} is not about {sorted(topics)}")
+            if (
+                ref.kind in ("signal", "activity")
+                and topics
+                and not any(matcher.match(t, ref.quote) for t in topics)
+            ):
+                problems.append(f"{card.rule_id}: {ref.kind}:{ref.id} is not about {sorted(topics)}")
     return problems
 
 
@@ -141,7 +150,12 @@ def evaluate(verbose: bool = False) -> dict[str, Any]:
         with ctx.db.read() as session:
             for section, text, refs in items:
                 statements += 1
-                problem = checker.statement_problem(session, text if section in ("trigger", "question", "talk_track") else "", refs, brief.generated_at)
+                problem = checker.statement_problem(
+                    session,
+                    text if section in ("trigger", "question", "talk_track") else "",
+                    refs,
+                    brief.generated_at,
+                )
                 if problem is None:
                     valid += 1
                 else:
@@ -175,8 +189,12 @@ def main(argv: list[str]) -> int:
         print(f"scenarios             {result['scenarios']}")
         print(f"trigger precision     {result['precision']:.3f}   (target ≥ {TARGETS['precision']})")
         print(f"trigger recall        {result['recall']:.3f}   (target ≥ {TARGETS['recall']})")
-        print(f"citation validity     {result['citation_validity']:.3f}   ({result['statements']} statements; target 1.0)")
-        print(f"question specificity  {result['question_specificity']:.3f}   ({result['questions']} questions)")
+        print(
+            f"citation validity     {result['citation_validity']:.3f}   ({result['statements']} statements; target 1.0)"
+        )
+        print(
+            f"question specificity  {result['question_specificity']:.3f}   ({result['questions']} questions)"
+        )
         for failure in result["failures"]:
             print(f"  ! {failure}")
     ok = all(result[k] >= v for k, v in TARGETS.items())

@@ -33,8 +33,16 @@ def _facts(ctx: AppContext, scenario: dict, owner_id: int | None = None):  # typ
 def test_defaults_cover_the_seed_cases() -> None:
     ids = {r.id for r in load_defaults().rules}
     assert len(ids) >= 12
-    for needed in ("downtime_risk", "tender_published", "registry_change", "mes_integration_interest",
-                   "competitor_mention", "stalled_opportunity", "executive_change", "budget_cycle"):
+    for needed in (
+        "downtime_risk",
+        "tender_published",
+        "registry_change",
+        "mes_integration_interest",
+        "competitor_mention",
+        "stalled_opportunity",
+        "executive_change",
+        "budget_cycle",
+    ):
         assert needed in ids
 
 
@@ -50,7 +58,9 @@ def test_every_scenario_fires_as_labelled(context: AppContext, matcher) -> None:
 
 def test_downtime_card_explains_itself(context: AppContext, matcher) -> None:  # type: ignore[no-untyped-def]
     facts = _facts(context, SCENARIOS["s01"])
-    card = next(c for c in evaluate(load_defaults().rules, facts, matcher, ZONE) if c.rule_id == "downtime_risk")
+    card = next(
+        c for c in evaluate(load_defaults().rules, facts, matcher, ZONE) if c.rule_id == "downtime_risk"
+    )
     assert card.title == "产线停机风险预警" and card.severity == "high"
     assert "3次查看预测性维护" in card.why and "设备故障停产" in card.why
     assert card.reasons[0].startswith("[0] ✓ 3 signals") and "keyword “预测性维护”" in card.reasons[0]
@@ -61,12 +71,17 @@ def test_two_views_do_not_fire_and_say_why(context: AppContext, matcher) -> None
     facts = _facts(context, SCENARIOS["s02"])
     rows = {r["rule_id"]: r for r in explain(load_defaults().rules, facts, matcher, ZONE)}
     assert rows["downtime_risk"]["fired"] is False
-    assert "✗ 2 signals" in rows["downtime_risk"]["reasons"][0] and "need ≥3" in rows["downtime_risk"]["reasons"][0]
+    assert (
+        "✗ 2 signals" in rows["downtime_risk"]["reasons"][0]
+        and "need ≥3" in rows["downtime_risk"]["reasons"][0]
+    )
 
 
 def test_paraphrase_matches_by_embedding(context: AppContext, matcher) -> None:  # type: ignore[no-untyped-def]
     facts = _facts(context, SCENARIOS["s04"])
-    card = next(c for c in evaluate(load_defaults().rules, facts, matcher, ZONE) if c.rule_id == "downtime_risk")
+    card = next(
+        c for c in evaluate(load_defaults().rules, facts, matcher, ZONE) if c.rule_id == "downtime_risk"
+    )
     assert any("similarity" in r for r in card.reasons)
 
 
@@ -89,8 +104,12 @@ def test_admin_rule_overrides_default(context: AppContext, small_org, matcher) -
     from copilot.auth import Caller
     from copilot.models import Role
 
-    admin = Caller(id=small_org.ids["admin"], login="admin", name="admin", role=Role.admin, department_id=None)
-    base = load_defaults().rules[0].model_dump(mode="json", by_alias=True, exclude={"id", "version", "origin"})
+    admin = Caller(
+        id=small_org.ids["admin"], login="admin", name="admin", role=Role.admin, department_id=None
+    )
+    base = (
+        load_defaults().rules[0].model_dump(mode="json", by_alias=True, exclude={"id", "version", "origin"})
+    )
     base["all"][0]["min_count"] = 2
     from services.trigger_rules import save_rule
 
@@ -108,7 +127,9 @@ def test_admin_rule_overrides_default(context: AppContext, small_org, matcher) -
     [({"severity": "urgent"}, "severity"), ({"all": [{"kind": "signals", "topic": "nope"}]}, "all.0")],
 )
 def test_invalid_rules_name_the_field(change: dict, field: str) -> None:
-    base = load_defaults().rules[0].model_dump(mode="json", by_alias=True, exclude={"id", "version", "origin"})
+    base = (
+        load_defaults().rules[0].model_dump(mode="json", by_alias=True, exclude={"id", "version", "origin"})
+    )
     with pytest.raises(InvalidInput) as info:
         parse_rule("downtime_risk", {**base, **change})
     assert info.value.details["field"].startswith(field)

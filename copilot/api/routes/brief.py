@@ -53,7 +53,9 @@ def stream_brief(customer_id: int, context: ContextDep, caller: CallerDep) -> An
     return StreamingResponse(lines(), media_type="application/x-ndjson")
 
 
-@router.get("/customers/{customer_id}/triggers/explain", summary="Every trigger rule, fired or not, with reasons")
+@router.get(
+    "/customers/{customer_id}/triggers/explain", summary="Every trigger rule, fired or not, with reasons"
+)
 def explain_triggers(customer_id: int, context: ContextDep, session: SessionDep, caller: CallerDep) -> Any:
     from copilot import clock
 
@@ -78,7 +80,9 @@ def put_rule(rule_id: str, session: SessionDep, caller: CallerDep, body: dict[st
     return trigger_rules.save_rule(session, caller, rule_id, body)
 
 
-@router.delete("/trigger-rules/{rule_id}", status_code=204, summary="Drop an admin's rule; the default applies again")
+@router.delete(
+    "/trigger-rules/{rule_id}", status_code=204, summary="Drop an admin's rule; the default applies again"
+)
 def delete_rule(rule_id: str, session: SessionDep, caller: CallerDep) -> Response:
     trigger_rules.reset_rule(session, caller, rule_id)
     return Response(status_code=204)

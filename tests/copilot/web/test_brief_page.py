@@ -19,13 +19,22 @@ from tests.conftest import make_org
 from tests.services.fake_openai import FakeOpenAI
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 SHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed (make browser-deps)"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed (make browser-deps)"
+    ),
 ]
 
 
@@ -102,8 +111,13 @@ def test_brief_on_the_customer_page(data_dir: Path) -> None:
 def test_llm_sections_stream_in(data_dir: Path) -> None:
     fake = FakeOpenAI().start()
     try:
-        settings = Settings(data_dir=data_dir, llm="openai", llm_timeout_seconds=5, llm_max_retries=0,
-                            **{"OPENAI_BASE_URL": fake.base_url, "OPENAI_API_KEY": "k"})
+        settings = Settings(
+            data_dir=data_dir,
+            llm="openai",
+            llm_timeout_seconds=5,
+            llm_max_retries=0,
+            **{"OPENAI_BASE_URL": fake.base_url, "OPENAI_API_KEY": "k"},
+        )
         ctx = build_context(settings)
         key, cid = _seed(ctx)
         for base in _serve(ctx):

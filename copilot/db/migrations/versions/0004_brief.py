@@ -48,7 +48,10 @@ def upgrade() -> None:
         sa.Column("dedupe_key", sa.String(length=200), nullable=False),
         sa.Column("fired_at", copilot.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["customer_id"], ["customers.id"], name=op.f("fk_trigger_cards_customer_id_customers"), ondelete="CASCADE"
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_trigger_cards_customer_id_customers"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_trigger_cards")),
         sa.UniqueConstraint("dedupe_key", name=op.f("uq_trigger_cards_dedupe_key")),

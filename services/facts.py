@@ -203,4 +203,3 @@ def load_facts(session: Session, caller: Caller, customer: Customer, now: dateti
         now=now,
         language=language_of(customer),
     )
-

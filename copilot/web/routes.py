@@ -21,12 +21,16 @@ templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
 PAGES: list[tuple[str, str, str]] = [
     ("/app", "customers.html", "Customers"),
     ("/app/customers/{customer_id}", "customer.html", "Customer"),
+    ("/app/stages", "stages_health.html", "Stage health"),
 ]
 
 
 def _page(template: str, title: str):  # type: ignore[no-untyped-def]
     def render(request: Request) -> HTMLResponse:
-        return templates.TemplateResponse(request, template, {"title": title, "params": request.path_params})
+        settings = request.app.state.context.settings
+        return templates.TemplateResponse(
+            request, template, {"title": title, "params": request.path_params, "timezone": settings.timezone}
+        )
 
     return render
 

@@ -144,7 +144,7 @@ def test_prompt_injection_in_a_source_does_not_change_output(
         ),
     )
     text = _generated_text(attacked)
-    assert "buy our product" not in text.lower() and "推销" not in text
+    assert "buy our product" not in text.lower() and "推销我们的产品" not in text
     # the instruction never reached the model: the source is withheld inside its evidence block
     last_prompt = fake_openai.requests[-1]["messages"][1]["content"]
     assert injection not in last_prompt

@@ -3,9 +3,6 @@ evidence, and with an LLM the offline brief shows first and the LLM sections str
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,49 +12,18 @@ from copilot import clock
 from copilot.bootstrap import AppContext, build_context
 from copilot.config import Settings
 from eval.brief.scenarios import load_scenarios, seed_scenario
-from tests.conftest import make_org
+from tests.conftest import make_org, serve_in_thread, sign_in
 from tests.services.fake_openai import FakeOpenAI
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 SHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed (make browser-deps)"
-    ),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+pytestmark = pytest.mark.browser
 
 
 def _serve(ctx: AppContext) -> Iterator[str]:
-    import uvicorn
-
-    from copilot.api.app import create_app
-
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(ctx), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=5)
+    url, server = serve_in_thread(ctx)
+    yield url
+    server.should_exit = True  # type: ignore[attr-defined]
 
 
 def _seed(ctx: AppContext) -> tuple[str, int]:
@@ -67,48 +33,43 @@ def _seed(ctx: AppContext) -> tuple[str, int]:
     return org.keys["east.rep"], seed_scenario(ctx, scenario, owner_id=org.ids["east.rep"])
 
 
-def _open(base: str, key: str, cid: int, shot: str):  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 1600})
-        page.goto(f"{base}/app")
-        page.evaluate(f"localStorage.setItem('copilot_api_key', '{key}')")
-        page.goto(f"{base}/app/customers/{cid}")
-        page.wait_for_selector("#brief[aria-busy='false']", timeout=60_000)
-        result = {
-            "triggers": page.locator("#brief-triggers li.trigger").all_inner_texts(),
-            "questions": page.locator("#brief-questions li").all_inner_texts(),
-            "tracks": page.locator("#brief-tracks li").count(),
-            "signals": page.locator("#brief-signals li").count(),
-            "badges": page.locator("#brief-questions .gen").all_inner_texts(),
-        }
-        first_cite = page.locator("#brief-questions .cite").first
-        target = first_cite.get_attribute("href")
-        first_cite.click()
-        result["target_text"] = page.locator(target).inner_text()
-        result["hash"] = page.evaluate("location.hash")
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / shot), full_page=True)
-        browser.close()
+def _open(browser, base: str, key: str, cid: int, shot: str):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1280, "height": 1600}, locale="zh-CN")
+    page = context.new_page()
+    sign_in(page, base, key, f"/app/customers/{cid}")
+    page.wait_for_selector("#brief[aria-busy='false']", timeout=60_000)
+    result = {
+        "triggers": page.locator("#brief-triggers li.trigger").all_inner_texts(),
+        "questions": page.locator("#brief-questions li").all_inner_texts(),
+        "tracks": page.locator("#brief-tracks li").count(),
+        "signals": page.locator("#brief-signals li").count(),
+        "badges": page.locator("#brief-questions .gen").all_inner_texts(),
+    }
+    first_cite = page.locator("#brief-questions .cite").first
+    target = first_cite.get_attribute("href")
+    first_cite.click()
+    result["target_text"] = page.locator(target).inner_text()
+    result["hash"] = page.evaluate("location.hash")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / shot), full_page=True)
+    context.close()
     return result
 
 
-def test_brief_on_the_customer_page(data_dir: Path) -> None:
+def test_brief_on_the_customer_page(browser, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
     ctx = build_context(Settings(data_dir=data_dir))
     key, cid = _seed(ctx)
     for base in _serve(ctx):
-        seen = _open(base, key, cid, "brief-offline.png")
+        seen = _open(browser, base, key, cid, "brief-offline.png")
     ctx.db.dispose()
     assert any("产线停机风险预警" in t for t in seen["triggers"])
     assert len(seen["questions"]) == 3 and seen["tracks"] == 3 and seen["signals"] >= 5
     assert seen["badges"] == ["offline"] * 3
-    assert seen["hash"].startswith("#ev-") and "“" not in seen["target_text"][:0]
+    assert seen["hash"].startswith("#ev-")
     assert "·" in seen["target_text"]  # kind:id · source · dates — quote
 
 
-def test_llm_sections_stream_in(data_dir: Path) -> None:
+def test_llm_sections_stream_in(browser, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
     fake = FakeOpenAI().start()
     try:
         settings = Settings(
@@ -121,7 +82,7 @@ def test_llm_sections_stream_in(data_dir: Path) -> None:
         ctx = build_context(settings)
         key, cid = _seed(ctx)
         for base in _serve(ctx):
-            seen = _open(base, key, cid, "brief-llm.png")
+            seen = _open(browser, base, key, cid, "brief-llm.png")
         ctx.db.dispose()
     finally:
         fake.stop()

@@ -26,7 +26,7 @@ from copilot.db.schema import (
 from copilot.errors import Forbidden, InvalidInput, NotFound
 from copilot.models import Role
 from copilot.org import get_user_by_login
-from copilot.records.lookup import resolve_customer
+from copilot.records.lookup import resolve_customer_row as resolve_customer
 from services.handover import build_package
 from services.handover_history import load_history
 from services.handover_models import HandoverPackage

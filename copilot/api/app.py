@@ -31,7 +31,7 @@ def create_app(context: AppContext | None = None) -> FastAPI:
 
 def api_routers() -> list:
     """Every API router, in the order they appear in the docs. Domains add theirs here."""
-    from copilot.api.routes import assignment, dedup, handover, health, imports, org, records, stages
+    from copilot.api.routes import assignment, brief, dedup, handover, health, imports, org, records, stages
 
     return [
         health.router,
@@ -42,4 +42,5 @@ def api_routers() -> list:
         dedup.router,
         assignment.router,
         handover.router,
+        brief.router,
     ]

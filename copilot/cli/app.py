@@ -276,3 +276,5 @@ def _register_domain_commands() -> None:
 # Domains add their CLI module here (e.g. "copilot.assignment.cli").
 DOMAIN_CLI_MODULES: list[str] = ["copilot.stages.cli", "copilot.dedup.cli", "copilot.assignment.cli", "copilot.handover.cli"]
 _register_domain_commands()
+
+import copilot.cli.brief  # noqa: E402,F401 - `copilot brief` and `copilot triggers` (top-level commands)

@@ -1,45 +1,59 @@
-"""Find one customer from what a person types: id, external id, uscc or exact name — with
-did-you-mean suggestions when nothing matches, so a typo is a clear message, not a 404."""
+"""Find a customer by what a person types: id, external id, uscc or name, with "did you mean".
+
+The brief, voice notes and handover all take `CUSTOMER` on the command line and in URLs; one
+resolver means one behaviour everywhere: exact id → external id → uscc → exact name →
+normalised name ('瑞华汽车制造' finds '瑞华汽车制造有限公司') → a unique substring. Several matches
+is an InvalidInput listing them; none is a NotFound naming the closest names the caller may
+see (never names they may not). A customer merged into another resolves to the survivor.
+"""
 
 from __future__ import annotations
 
 import difflib
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from copilot import auth
+from copilot.auth import Caller, customer_scope
 from copilot.db.schema import CustomerRow
 from copilot.dedup.normalise import normalise_company_name
 from copilot.errors import InvalidInput, NotFound
+from copilot.models import Customer
 
 SUGGESTIONS = 5
 
 
-def resolve_customer(session: Session, caller: auth.Caller, ref: str | int) -> CustomerRow:
-    """The visible, unmerged customer named by `ref`; NotFound lists close names otherwise."""
-    text = str(ref).strip()
+def resolve_customer_row(session: Session, caller: Caller, reference: str | int) -> CustomerRow:
+    """The visible customer row `reference` names (for services that change it)."""
+    text = str(reference if reference is not None else "").strip()
     if not text:
         raise InvalidInput(
-            "customer is empty: give an id, external id, uscc or exact name", details={"field": "customer"}
+            "customer is empty: give an id, external id, uscc or name", details={"field": "customer"}
         )
-    visible = auth.customer_scope(caller)
-    conditions = []
+    visible = customer_scope(caller)
+    exact = [CustomerRow.external_id == text, CustomerRow.uscc == text.upper(), CustomerRow.name == text]
     if text.isdigit():
-        conditions.append(CustomerRow.id == int(text))
-    conditions += [
-        CustomerRow.external_id == text,
-        CustomerRow.uscc == text.upper(),
-        CustomerRow.name == text,
-    ]
-    for condition in conditions:
-        row = session.scalar(select(CustomerRow).where(condition, visible).limit(1))
+        exact.insert(0, CustomerRow.id == int(text))
+    for condition in exact:
+        row = session.scalar(
+            select(CustomerRow)
+            .where(condition, visible)
+            .order_by(CustomerRow.merged_into_id.is_not(None), CustomerRow.id)
+            .limit(1)
+        )
         if row is not None:
-            if row.merged_into_id:
-                merged = session.get(CustomerRow, row.merged_into_id)
-                if merged is not None:
-                    return merged
-            return row
+            return _survivor(session, row)
+    live = select(CustomerRow).where(visible, CustomerRow.merged_into_id.is_(None))
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    for condition in (
+        CustomerRow.name_key == normalise_company_name(text),
+        func.lower(CustomerRow.name).like(f"%{escaped.lower()}%", escape="\\"),
+    ):
+        rows = session.scalars(live.where(condition).limit(SUGGESTIONS + 1)).all()
+        if len(rows) == 1:
+            return rows[0]
+        if len(rows) > 1:
+            _ambiguous(text, rows)
     close = suggest(session, caller, text)
     hint = f"; did you mean: {', '.join(close)}?" if close else ""
     raise NotFound(
@@ -48,12 +62,17 @@ def resolve_customer(session: Session, caller: auth.Caller, ref: str | int) -> C
     )
 
 
-def suggest(session: Session, caller: auth.Caller, text: str) -> list[str]:
-    """Names close to `text` (normalised company names compared), best first."""
+def resolve_customer(session: Session, caller: Caller, reference: str | int) -> Customer:
+    """The visible customer `reference` names, as the shared model."""
+    return Customer.model_validate(resolve_customer_row(session, caller, reference))
+
+
+def suggest(session: Session, caller: Caller, text: str) -> list[str]:
+    """Visible names close to `text` (normalised company names compared), best first."""
     key = normalise_company_name(text)
     rows = session.execute(
         select(CustomerRow.name, CustomerRow.name_key).where(
-            auth.customer_scope(caller), CustomerRow.merged_into_id.is_(None)
+            customer_scope(caller), CustomerRow.merged_into_id.is_(None)
         )
     ).all()
     scored = []
@@ -66,3 +85,26 @@ def suggest(session: Session, caller: auth.Caller, text: str) -> list[str]:
             scored.append((ratio, name))
     scored.sort(key=lambda x: (-x[0], x[1]))
     return [name for _, name in scored[:SUGGESTIONS]]
+
+
+def _survivor(session: Session, row: CustomerRow) -> CustomerRow:
+    seen = {row.id}
+    while row.merged_into_id and row.merged_into_id not in seen:
+        merged = session.get(CustomerRow, row.merged_into_id)
+        if merged is None:
+            break
+        seen.add(merged.id)
+        row = merged
+    return row
+
+
+def _ambiguous(text: str, rows: list[CustomerRow]) -> None:
+    shown = [f"{r.name} (id {r.id})" for r in rows[:SUGGESTIONS]]
+    raise InvalidInput(
+        f"{text!r} matches several customers: {', '.join(shown)}; use the id",
+        details={
+            "field": "customer",
+            "value": text,
+            "candidates": [{"id": r.id, "name": r.name} for r in rows[:SUGGESTIONS]],
+        },
+    )

@@ -2,6 +2,7 @@
 
 from copilot.db.schema.assignment import RoundRobinRow, RuleSetRow, RuleVersionRow, TraceRow
 from copilot.db.schema.base import Base
+from copilot.db.schema.brief import TriggerCardRow, TriggerRuleRow
 from copilot.db.schema.core import (
     ActivityRow,
     AuditRow,
@@ -46,5 +47,7 @@ __all__ = [
     "StagePaymentRow",
     "StagePipelineRow",
     "TodoRow",
+    "TriggerCardRow",
+    "TriggerRuleRow",
     "UserRow",
 ]

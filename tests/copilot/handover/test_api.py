@@ -40,7 +40,7 @@ def test_map_lists_people_conflict_promises_with_evidence(
 
 
 def test_unknown_customer_says_did_you_mean(any_client: TestClient, any_org, any_seeded) -> None:  # type: ignore[no-untyped-def]
-    r = any_client.get("/handover/苏州精工/map", headers=any_org.headers("admin"))
+    r = any_client.get("/handover/苏州精功机械/map", headers=any_org.headers("admin"))
     assert r.status_code == 404
     error = r.json()["error"]
     assert error["details"]["did_you_mean"] == ["苏州精工机械有限公司"]

@@ -35,7 +35,7 @@ def test_cli_map_practice_and_deactivate_with_handover(context, small_org, tmp_p
     package = json.loads(mapped.stdout)
     assert {"people", "conflicts", "promises", "opportunities"} <= set(package)
 
-    typo = _run(data_dir, "handover", "map", "苏州精工")
+    typo = _run(data_dir, "handover", "map", "苏州精功机械")
     assert typo.returncode == 3 and "did you mean: 苏州精工机械有限公司" in typo.stderr
 
     script = tmp_path / "turns.txt"

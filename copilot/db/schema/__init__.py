@@ -16,6 +16,7 @@ from copilot.db.schema.core import (
     TodoRow,
     UserRow,
 )
+from copilot.db.schema.voice import ProfileTagRow, VoiceNoteRow
 
 __all__ = [
     "ActivityRow",
@@ -28,8 +29,10 @@ __all__ = [
     "JobRow",
     "LeadRow",
     "OpportunityRow",
+    "ProfileTagRow",
     "SignalRow",
     "StageHistoryRow",
     "TodoRow",
     "UserRow",
+    "VoiceNoteRow",
 ]

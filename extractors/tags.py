@@ -1,0 +1,502 @@
+"""Profile-tag matching over the text of a note: which tags of the taxonomy it supports, where.
+
+The taxonomy (`prompts/tags/taxonomy.yaml`), the competitor dictionary (`competitors.yaml`) and
+the negation / hedging cues (`cues.yaml`) are data. Matching runs sentence by sentence:
+keyword patterns first (both languages), then, for English sentences no pattern claimed,
+embedding similarity to each tag's exemplar phrases (the bundled MiniLM is weak on Chinese, so
+Chinese relies on the patterns). A match is dropped when its clause negates it ("not worried
+about price", "价格不是问题") or doubts it ("not sure whether"), and softened when hedged
+("maybe", "可能"). Value tags read their value from the same sentence (extractors.values).
+Every proposal says which method found it and why (`explanation`), with the character span.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, Field, model_validator
+
+from extractors import values as value_extractors
+
+PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts" / "tags"
+
+ValueKind = Literal["budget", "timeline", "competitor", "person", "commitment"]
+
+
+class TagDefinition(BaseModel):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: dict[str, str]
+    kind: Literal["concern", "preference", "fact"]
+    value: ValueKind | None = None
+    patterns: list[str] = Field(default_factory=list)
+    exemplars: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check(self) -> TagDefinition:
+        missing = {"zh", "en"} - set(self.label)
+        if missing:
+            raise ValueError(f"tag {self.id}: label needs {sorted(missing)}")
+        for pattern in self.patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"tag {self.id}: bad pattern {pattern!r}: {exc}") from exc
+        return self
+
+
+class Taxonomy(BaseModel):
+    version: int
+    min_confidence: float = 0.45
+    exemplar_threshold: float = 0.62
+    tags: list[TagDefinition]
+
+    @model_validator(mode="after")
+    def _unique(self) -> Taxonomy:
+        ids = [t.id for t in self.tags]
+        duplicates = {i for i in ids if ids.count(i) > 1}
+        if duplicates:
+            raise ValueError(f"duplicate tag ids: {sorted(duplicates)}")
+        return self
+
+    def get(self, tag_id: str) -> TagDefinition | None:
+        return next((t for t in self.tags if t.id == tag_id), None)
+
+
+class Competitor(BaseModel):
+    id: str
+    name: str
+    aliases: list[str]
+
+
+class CompetitorDictionary(BaseModel):
+    version: int
+    competitors: list[Competitor]
+
+
+class Cues(BaseModel):
+    version: int
+    window: dict[str, int]
+    hedge_factor: float
+    negation: dict[str, list[str]]
+    doubt: dict[str, list[str]]
+    hedge: dict[str, list[str]]
+    keep: dict[str, list[str]] = Field(default_factory=dict)
+    negation_after: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class ContactRef(BaseModel):
+    """A known person of the customer, for matching the decision maker."""
+
+    id: int
+    name: str
+    title: str | None = None
+
+
+class ProposedTag(BaseModel):
+    """One tag the text supports: the span it rests on, the value read there, how it was found."""
+
+    tag_id: str
+    label: str
+    value: dict[str, Any] | None = None
+    start: int = Field(description="Character offset of the evidence in the note text.")
+    end: int
+    quote: str
+    confidence: float
+    method: str = Field(description="pattern | exemplar | dictionary, with the value extractor")
+    explanation: list[str] = Field(default_factory=list)
+
+    @property
+    def span_key(self) -> str:
+        return span_key(self.tag_id, self.quote)
+
+
+def span_key(tag_id: str, quote: str) -> str:
+    """Identifies 'this tag on this wording', so a rejected one is not proposed again."""
+    normalised = re.sub(r"\W+", "", quote.lower())
+    return f"{tag_id}:{hashlib.sha1(normalised.encode('utf-8')).hexdigest()[:16]}"
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+
+def _read(name: str, directory: Path | None) -> Any:
+    return yaml.safe_load(((directory or PROMPTS_DIR) / name).read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=8)
+def load_taxonomy(directory: Path | None = None) -> Taxonomy:
+    return Taxonomy.model_validate(_read("taxonomy.yaml", directory))
+
+
+def competitors_path(directory: Path | None = None) -> Path:
+    return (directory or PROMPTS_DIR) / "competitors.yaml"
+
+
+def load_competitors(path: Path | None = None) -> CompetitorDictionary:
+    """Read fresh each time a Tagger is built: admins edit this file while the service runs."""
+    return CompetitorDictionary.model_validate(
+        yaml.safe_load((path or competitors_path()).read_text(encoding="utf-8"))
+    )
+
+
+@lru_cache(maxsize=8)
+def load_cues(directory: Path | None = None) -> Cues:
+    return Cues.model_validate(_read("cues.yaml", directory))
+
+
+# --- text structure --------------------------------------------------------------------------
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def detect_language(text: str) -> str:
+    """zh when a fifth of the letters are CJK characters, else en."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return "en"
+    return "zh" if sum(1 for c in letters if _CJK.match(c)) / len(letters) > 0.2 else "en"
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans (start, end) in character offsets; whitespace trimmed."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in re.finditer(r"[。！？!?；;\n]+|\.(?=\s|$)", text):
+        spans.append((start, match.end()))
+        start = match.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    trimmed = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            trimmed.append((s, e))
+    return trimmed
+
+
+_CLAUSE_BREAK = re.compile(r"[,，:：、]|\b(but|however|although|though|whereas|while)\b|但是|但|不过|而是|然而", re.I)
+
+
+def clause_bounds(sentence: str, position: int) -> tuple[int, int]:
+    """The clause of `sentence` that holds `position` (for negation scope)."""
+    start, end = 0, len(sentence)
+    for match in _CLAUSE_BREAK.finditer(sentence):
+        if match.end() <= position:
+            start = match.end()
+        elif match.start() >= position:
+            end = match.start()
+            break
+    return start, end
+
+
+@dataclass
+class _Candidate:
+    tag: TagDefinition
+    start: int  # in the sentence
+    end: int
+    confidence: float
+    method: str
+    explanation: list[str] = field(default_factory=list)
+
+
+# --- the tagger ------------------------------------------------------------------------------
+
+
+class Tagger:
+    """Proposes profile tags for a note's text. Built once per process (patterns compiled,
+    exemplar embeddings computed once); `tag()` is cheap."""
+
+    def __init__(
+        self,
+        taxonomy: Taxonomy | None = None,
+        competitors: CompetitorDictionary | None = None,
+        cues: Cues | None = None,
+        embedder: Any = None,
+    ) -> None:
+        self.taxonomy = taxonomy or load_taxonomy()
+        self.competitors = competitors or load_competitors()
+        self.cues = cues or load_cues()
+        self.vocab = value_extractors.load_vocabulary()
+        self.embedder = embedder
+        self._patterns = {
+            t.id: [re.compile(p, re.IGNORECASE) for p in t.patterns] for t in self.taxonomy.tags
+        }
+        self._cue = {
+            kind: {lang: re.compile("|".join(f"(?:{p})" for p in pats), re.I) for lang, pats in getattr(self.cues, kind).items() if pats}
+            for kind in ("negation", "doubt", "hedge", "keep", "negation_after")
+        }
+        self._aliases: list[tuple[re.Pattern[str], Competitor, str]] = []
+        for competitor in self.competitors.competitors:
+            for alias in competitor.aliases:
+                if _CJK.search(alias):
+                    pattern = re.compile(re.escape(alias))
+                else:
+                    pattern = re.compile(rf"(?<![A-Za-z]){re.escape(alias)}(?![A-Za-z])", re.IGNORECASE if len(alias) > 3 else 0)
+                self._aliases.append((pattern, competitor, alias))
+        self._exemplar_tags: list[TagDefinition] = [t for t in self.taxonomy.tags if t.exemplars]
+        self._exemplar_vectors: Any = None
+        self._exemplar_owner: list[str] = []
+
+    # -- cues --
+
+    def _cue_before(self, kind: str, language: str, clause: str) -> re.Match[str] | None:
+        pattern = self._cue[kind].get(language)
+        if pattern is None:
+            return None
+        window = self.cues.window.get(language, 40)
+        text = clause[-window:]
+        matches = list(pattern.finditer(text))
+        return matches[-1] if matches else None
+
+    def _polarity(self, sentence: str, start: int, end: int, language: str) -> tuple[str, str | None]:
+        """'negated' | 'doubted' | 'hedged' | 'plain', and the cue that decided it."""
+        c_start, c_end = clause_bounds(sentence, start)
+        before = sentence[c_start:start]
+        after = sentence[end:c_end]
+        doubt = self._cue_before("doubt", language, before)
+        if doubt:
+            return "doubted", doubt.group(0)
+        negation = self._cue_before("negation", language, before)
+        if negation:
+            keep = self._cue["keep"].get(language)
+            window_text = before[-self.cues.window.get(language, 40) :]
+            kept = keep and any(
+                k.start() <= negation.start() < k.end() for k in keep.finditer(window_text)
+            )
+            if not kept:
+                return "negated", negation.group(0)
+        after_pattern = self._cue["negation_after"].get(language)
+        if after_pattern:
+            found = after_pattern.search(after)
+            if found:
+                return "negated", found.group(0).strip()
+        hedge = self._cue_before("hedge", language, sentence[:start][-self.cues.window.get(language, 40) :])
+        if hedge:
+            return "hedged", hedge.group(0)
+        return "plain", None
+
+    # -- exemplars --
+
+    def _ensure_exemplars(self) -> None:
+        if self._exemplar_vectors is not None or self.embedder is None:
+            return
+        phrases: list[str] = []
+        for tag in self._exemplar_tags:
+            for phrase in tag.exemplars:
+                phrases.append(phrase)
+                self._exemplar_owner.append(tag.id)
+        self._exemplar_vectors = self.embedder.embed(phrases) if phrases else None
+
+    def _exemplar_scores(self, sentences: list[str]) -> list[dict[str, float]]:
+        self._ensure_exemplars()
+        if self._exemplar_vectors is None or not sentences:
+            return [{} for _ in sentences]
+        vectors = self.embedder.embed(sentences)
+        similarity = vectors @ self._exemplar_vectors.T
+        scores: list[dict[str, float]] = []
+        for row in similarity:
+            best: dict[str, float] = {}
+            for owner, value in zip(self._exemplar_owner, row, strict=True):
+                best[owner] = max(best.get(owner, -1.0), float(value))
+            scores.append(best)
+        return scores
+
+    # -- main entry --
+
+    def tag(
+        self,
+        text: str,
+        *,
+        recorded_on: date,
+        language: str | None = None,
+        contacts: list[ContactRef] | None = None,
+        suppressed: set[str] | None = None,
+    ) -> list[ProposedTag]:
+        """Tags the text supports, best first within each tag id; `suppressed` holds span keys
+        the rep rejected before (not proposed again)."""
+        language = language if language in ("zh", "en") else detect_language(text)
+        contacts = contacts or []
+        suppressed = suppressed or set()
+        spans = split_sentences(text)
+        sentences = [text[s:e] for s, e in spans]
+        proposals: list[ProposedTag] = []
+        unmatched_en: list[int] = []
+        per_sentence: list[list[_Candidate]] = []
+        for sentence in sentences:
+            candidates = self._pattern_candidates(sentence)
+            per_sentence.append(candidates)
+            if detect_language(sentence) == "en" and self.embedder is not None:
+                unmatched_en.append(len(per_sentence) - 1)
+        if unmatched_en:
+            scores = self._exemplar_scores([sentences[i] for i in unmatched_en])
+            for index, score in zip(unmatched_en, scores, strict=True):
+                claimed = {c.tag.id for c in per_sentence[index]}
+                for tag_id, similarity in score.items():
+                    if tag_id in claimed or similarity < self.taxonomy.exemplar_threshold:
+                        continue
+                    tag = self.taxonomy.get(tag_id)
+                    assert tag is not None
+                    per_sentence[index].append(
+                        _Candidate(
+                            tag,
+                            0,
+                            len(sentences[index]),
+                            round(min(0.85, 0.4 + similarity * 0.5), 3),
+                            "exemplar",
+                            [f"similar to an exemplar of {tag_id} (cosine {similarity:.2f})"],
+                        )
+                    )
+        for (s_start, _), sentence, candidates in zip(spans, sentences, per_sentence, strict=True):
+            sentence_language = "zh" if _CJK.search(sentence) else "en"
+            has_commitment = any(c.tag.id == "next_step" for c in candidates)
+            for candidate in candidates:
+                if candidate.tag.id == "timeline" and has_commitment:
+                    continue  # a date inside our own commitment is that step's due date, not theirs
+                proposal = self._finish(candidate, sentence, sentence_language, recorded_on, contacts, language)
+                if proposal is None:
+                    continue
+                proposal.start += s_start
+                proposal.end += s_start
+                if proposal.span_key in suppressed:
+                    continue
+                proposals.append(proposal)
+        return _dedupe(proposals)
+
+    def _pattern_candidates(self, sentence: str) -> list[_Candidate]:
+        candidates: list[_Candidate] = []
+        for tag in self.taxonomy.tags:
+            if tag.value == "competitor":
+                for pattern, competitor, alias in self._aliases:
+                    for match in pattern.finditer(sentence):
+                        candidate = _Candidate(tag, match.start(), match.end(), 0.9, "dictionary", [f"competitor alias '{alias}' ({competitor.id})"])
+                        candidate.explanation.append(f"competitor:{competitor.id}")
+                        candidates.append(candidate)
+                continue
+            for pattern in self._patterns[tag.id]:
+                match = pattern.search(sentence)
+                if match:
+                    candidates.append(
+                        _Candidate(tag, match.start(), match.end(), 0.85, "pattern", [f"keyword pattern matched '{match.group(0)}'"])
+                    )
+                    break
+        return candidates
+
+    def _finish(
+        self,
+        candidate: _Candidate,
+        sentence: str,
+        language: str,
+        recorded_on: date,
+        contacts: list[ContactRef],
+        note_language: str,
+    ) -> ProposedTag | None:
+        tag = candidate.tag
+        polarity, cue = self._polarity(sentence, candidate.start, candidate.end, language)
+        if polarity in ("negated", "doubted"):
+            return None
+        confidence = candidate.confidence
+        explanation = list(candidate.explanation)
+        if polarity == "hedged":
+            confidence *= self.cues.hedge_factor
+            explanation.append(f"hedged by '{cue}' (confidence x{self.cues.hedge_factor})")
+        value: dict[str, Any] | None = None
+        method = candidate.method
+        if tag.value == "budget":
+            money = value_extractors.find_money(sentence, language, self.vocab)
+            if money:
+                nearest = min(money, key=lambda f: abs(f.start - candidate.start))
+                value = nearest.value
+                method += "+money"
+                explanation.append(f"amount read from '{nearest.value['text']}'")
+            else:
+                confidence *= 0.6
+                explanation.append("no amount stated")
+        elif tag.value == "timeline":
+            dates = value_extractors.find_dates(sentence, recorded_on, language, self.vocab)
+            if not dates:
+                return None  # an event word without a date is not a timeline
+            nearest = min(dates, key=lambda f: abs(f.start - candidate.start))
+            value = nearest.value
+            method += "+date"
+            explanation.append(f"'{nearest.value['text']}' resolved against {recorded_on.isoformat()}")
+        elif tag.value == "competitor":
+            competitor_id = explanation[-1].split(":", 1)[1]
+            explanation = explanation[:-1]
+            competitor = next(c for c in self.competitors.competitors if c.id == competitor_id)
+            value = {"id": competitor.id, "name": competitor.name, "alias": sentence[candidate.start : candidate.end]}
+        elif tag.value == "person":
+            value = self._person(sentence, candidate.start, language, contacts, explanation)
+            method += "+person" if value else ""
+        elif tag.value == "commitment":
+            dates = value_extractors.find_dates(sentence, recorded_on, language, self.vocab)
+            due = min(dates, key=lambda f: abs(f.start - candidate.start)).value["date"] if dates else None
+            value = {"action": sentence.strip(), "due": due}
+            if due is None:
+                confidence *= 0.7
+                explanation.append("no due date stated")
+            else:
+                explanation.append(f"due {due}")
+        if confidence < self.taxonomy.min_confidence:
+            return None
+        start, end = (0, len(sentence)) if method.startswith("exemplar") else (0, len(sentence))
+        return ProposedTag(
+            tag_id=tag.id,
+            label=tag.label.get(note_language, tag.label["en"]),
+            value=value,
+            start=start,
+            end=end,
+            quote=sentence[start:end],
+            confidence=round(confidence, 3),
+            method=method,
+            explanation=explanation,
+        )
+
+    def _person(
+        self, sentence: str, position: int, language: str, contacts: list[ContactRef], explanation: list[str]
+    ) -> dict[str, Any] | None:
+        # a known contact named in full wins; then a titled name matched by surname
+        for contact in contacts:
+            if contact.name and contact.name.lower() in sentence.lower():
+                explanation.append(f"matches contact {contact.name} (#{contact.id}) by full name")
+                return {"name": contact.name, "contact_id": contact.id, "new_contact": False}
+        people = value_extractors.find_people(sentence, language, self.vocab)
+        if not people:
+            return None
+        person = min(people, key=lambda f: abs(f.start - position)).value
+        surname = person["surname"].lower()
+        for contact in contacts:
+            parts = contact.name.lower().split()
+            if contact.name.lower().startswith(surname) or surname in parts:
+                explanation.append(f"'{person['name']}' matches contact {contact.name} (#{contact.id}) by surname")
+                return {**person, "contact_id": contact.id, "contact_name": contact.name, "new_contact": False}
+        explanation.append(f"'{person['name']}' is not among the customer's contacts: proposed as a new contact")
+        return {**person, "contact_id": None, "new_contact": True}
+
+
+def _value_key(proposal: ProposedTag) -> str:
+    value = proposal.value or {}
+    for key in ("amount", "date", "id", "name"):
+        if key in value and value[key] is not None:
+            return f"{key}={value[key]}"
+    return ""
+
+
+def _dedupe(proposals: list[ProposedTag]) -> list[ProposedTag]:
+    """One proposal per tag and value (the most confident; earliest on ties)."""
+    best: dict[tuple[str, str], ProposedTag] = {}
+    for proposal in proposals:
+        key = (proposal.tag_id, _value_key(proposal) if proposal.tag_id != "next_step" else str(proposal.start))
+        current = best.get(key)
+        if current is None or proposal.confidence > current.confidence:
+            best[key] = proposal
+    return sorted(best.values(), key=lambda p: (p.start, p.tag_id))

@@ -440,7 +440,7 @@ def find_people(sentence: str, language: str, vocab: dict[str, Any] | None = Non
     zh_titles = "|".join(sorted(vocab["person_titles"]["zh"], key=len, reverse=True))
     for m in re.finditer(rf"([\u4e00-\u9fff])({zh_titles})", sentence):
         # a surname is one character; words such as 采购总 / 技术总 only end like a title
-        if m.group(1) in "的是和跟找让请说副总老新前采技财各":
+        if m.group(1) not in vocab["zh_surnames"]:
             continue
         found.append(Found({"name": m.group(0), "surname": m.group(1), "title": m.group(2)}, *m.span()))
     en_titles = "|".join(sorted(vocab["person_titles"]["en"], key=len, reverse=True))

@@ -440,3 +440,23 @@ def list_notes(context: AppContext, caller: auth.Caller, customer_id: int) -> li
             select(VoiceNoteRow).where(VoiceNoteRow.customer_id == customer_id).order_by(VoiceNoteRow.id.desc())
         ).all()
         return [note_out(session, n) for n in notes]
+
+
+MEDIA_TYPES = {".wav": "audio/wav", ".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".aac": "audio/aac", ".ogg": "audio/ogg",
+               ".opus": "audio/ogg", ".oga": "audio/ogg", ".webm": "audio/webm", ".amr": "audio/amr", ".flac": "audio/flac"}
+
+
+def media_type(path: Path) -> str:
+    return MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
+
+
+def audio_path(context: AppContext, caller: auth.Caller, note_id: int) -> Path:
+    """The stored upload of a note the caller can see."""
+    with context.db.read() as session:
+        note = visible_note(session, caller, note_id)
+        if note.kind != "audio" or not note.file_path:
+            raise NotFound(f"voice note {note_id} has no recording (it is a text note)", details={"id": note_id})
+        path = context.settings.data_dir / note.file_path
+    if not path.exists():
+        raise NotFound(f"the recording of voice note {note_id} is missing from the data dir", details={"id": note_id})
+    return path

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
 
 from copilot.api.deps import CallerDep, ContextDep
 from copilot.errors import InvalidInput
@@ -79,6 +79,17 @@ def list_notes(customer_id: int, context: ContextDep, caller: CallerDep) -> list
 @router.get("/voice-notes/{note_id}", response_model=VoiceNote, summary="A note: status, transcript, proposed tags")
 def get_note(note_id: int, context: ContextDep, caller: CallerDep) -> VoiceNote:
     return voice_notes.get_note(context, caller, note_id)
+
+
+@router.get(
+    "/voice-notes/{note_id}/audio",
+    summary="The stored recording of a note",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+def note_audio(note_id: int, context: ContextDep, caller: CallerDep) -> FileResponse:
+    path = voice_notes.audio_path(context, caller, note_id)
+    return FileResponse(path, media_type=voice_notes.media_type(path), filename=path.name)
 
 
 @router.get(

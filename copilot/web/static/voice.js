@@ -40,7 +40,7 @@
   function renderNote(note) {
     current = note;
     $("note").hidden = false;
-    $("note-title").textContent = `${note.kind === "audio" ? "🎙" : "📝"} #${note.id} ${note.file_name || "text note"} · ${Copilot.when(note.recorded_at)}`;
+    $("note-title").textContent = `${note.kind === "audio" ? "音频 audio" : "文字 text"} #${note.id} ${note.file_name || "text note"} · ${Copilot.when(note.recorded_at)}`;
     const pct = Math.round((note.progress || 0) * 100);
     $("note-status").innerHTML = `<span class="badge status-${note.status}" id="status">${note.status}</span>` +
       (note.status === "transcribing" || note.status === "queued" ? ` <progress max="100" value="${pct}"></progress> ${pct}%` : "") +
@@ -77,7 +77,7 @@
 
   async function loadNotes(openFirst) {
     const notes = await Copilot.api(`/customers/${customerId}/voice-notes`);
-    $("notes").innerHTML = notes.map((n) => `<li><a href="#" data-note="${n.id}">#${n.id} ${n.kind === "audio" ? "🎙" : "📝"} ${Copilot.esc(n.file_name || (n.transcript?.text || "").slice(0, 30))}</a>
+    $("notes").innerHTML = notes.map((n) => `<li><a href="#" data-note="${n.id}">#${n.id} ${n.kind === "audio" ? "音频" : "文字"} ${Copilot.esc(n.file_name || (n.transcript?.text || "").slice(0, 30))}</a>
       <span class="badge status-${n.status}">${n.status}</span> <span class="muted">${n.tags.length} tags · ${Copilot.when(n.recorded_at)}</span></li>`).join("") || `<li class="muted">No notes yet.</li>`;
     if (openFirst && notes.length && !current) renderNote(notes[0]);
     const profile = await Copilot.api(`/customers/${customerId}/profile-tags`);

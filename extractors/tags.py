@@ -207,6 +207,7 @@ class _Candidate:
     confidence: float
     method: str
     explanation: list[str] = field(default_factory=list)
+    competitor: Competitor | None = None
 
 
 # --- the tagger ------------------------------------------------------------------------------
@@ -378,9 +379,17 @@ class Tagger:
             if tag.value == "competitor":
                 for pattern, competitor, alias in self._aliases:
                     for match in pattern.finditer(sentence):
-                        candidate = _Candidate(tag, match.start(), match.end(), 0.9, "dictionary", [f"competitor alias '{alias}' ({competitor.id})"])
-                        candidate.explanation.append(f"competitor:{competitor.id}")
-                        candidates.append(candidate)
+                        candidates.append(
+                            _Candidate(
+                                tag,
+                                match.start(),
+                                match.end(),
+                                0.9,
+                                "dictionary",
+                                [f"competitor alias '{alias}' ({competitor.id})"],
+                                competitor=competitor,
+                            )
+                        )
                 continue
             for pattern in self._patterns[tag.id]:
                 match = pattern.search(sentence)
@@ -430,9 +439,8 @@ class Tagger:
             method += "+date"
             explanation.append(f"'{nearest.value['text']}' resolved against {recorded_on.isoformat()}")
         elif tag.value == "competitor":
-            competitor_id = explanation[-1].split(":", 1)[1]
-            explanation = explanation[:-1]
-            competitor = next(c for c in self.competitors.competitors if c.id == competitor_id)
+            competitor = candidate.competitor
+            assert competitor is not None
             value = {"id": competitor.id, "name": competitor.name, "alias": sentence[candidate.start : candidate.end]}
         elif tag.value == "person":
             value = self._person(sentence, candidate.start, language, contacts, explanation)
@@ -448,7 +456,8 @@ class Tagger:
                 explanation.append(f"due {due}")
         if confidence < self.taxonomy.min_confidence:
             return None
-        start, end = (0, len(sentence)) if method.startswith("exemplar") else (0, len(sentence))
+        # the evidence is the whole sentence: a rep judges a tag by what was said around the keyword
+        start, end = 0, len(sentence)
         return ProposedTag(
             tag_id=tag.id,
             label=tag.label.get(note_language, tag.label["en"]),

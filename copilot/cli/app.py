@@ -59,6 +59,11 @@ def serve(
         err.print(
             f"demo API key (admin): [bold]{key_file.read_text().strip()}[/]  — paste it on the sign-in page"
         )
+    from copilot.worker import start_in_thread
+
+    # the in-process worker (see copilot.worker.start_in_thread): queued jobs such as voice-note
+    # transcriptions run while the server is up, without a separate `copilot worker`
+    start_in_thread(ctx)
     uvicorn.run(create_app(ctx), host=host, port=port, log_level=ctx.settings.log_level.lower())
 
 

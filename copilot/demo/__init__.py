@@ -45,7 +45,7 @@ def _steps() -> list[tuple[str, DemoStep]]:
 
 
 # Domains add (name, "module:function") here, in the order they must run.
-EXTRA_STEPS: list[tuple[str, str]] = []
+EXTRA_STEPS: list[tuple[str, str]] = [("voice", "copilot.voice.demo:load_voice_demo")]
 
 
 def load_demo(

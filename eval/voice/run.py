@@ -152,6 +152,12 @@ def main(argv: list[str]) -> int:
     report["reference"] = {"tags": reference.table(), "values": reference.value_accuracy()}
     report["zh_text_f1"] = zh_only.table()["overall"]["f1"]
 
+    holdout = Score()
+    for note in load("holdout_notes.jsonl"):
+        holdout.add(note, tagger.tag(note["text"], recorded_on=date.fromisoformat(note["recorded_at"])))
+    _print_table("Held-out text notes (written after the patterns, never used to tune them)", holdout)
+    report["holdout"] = {"tags": holdout.table(), "values": holdout.value_accuracy()}
+
     failures: list[str] = []
     if reference.table()["overall"]["f1"] < TARGET_F1_TEXT:
         failures.append(f"tag F1 from reference text {reference.table()['overall']['f1']:.3f} < {TARGET_F1_TEXT}")
@@ -208,6 +214,7 @@ def main(argv: list[str]) -> int:
             failures.append(f"{kind} values from text {value:.2f} < {TARGET_VALUES}")
     if args.errors:
         print("\n".join(["", "reference-text errors:", *reference.errors]))
+        print("\n".join(["", "held-out errors:", *holdout.errors]))
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     for failure in failures:

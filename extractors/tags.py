@@ -184,7 +184,9 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return trimmed
 
 
-_CLAUSE_BREAK = re.compile(r"[,，:：、]|\b(but|however|although|though|whereas|while)\b|但是|但|不过|而是|然而", re.I)
+_CLAUSE_BREAK = re.compile(
+    r"[,，:：、]|\b(but|however|although|though|whereas|while)\b|但是|但|不过|而是|然而", re.I
+)
 
 
 def clause_bounds(sentence: str, position: int) -> tuple[int, int]:
@@ -233,7 +235,11 @@ class Tagger:
             t.id: [re.compile(p, re.IGNORECASE) for p in t.patterns] for t in self.taxonomy.tags
         }
         self._cue = {
-            kind: {lang: re.compile("|".join(f"(?:{p})" for p in pats), re.I) for lang, pats in getattr(self.cues, kind).items() if pats}
+            kind: {
+                lang: re.compile("|".join(f"(?:{p})" for p in pats), re.I)
+                for lang, pats in getattr(self.cues, kind).items()
+                if pats
+            }
             for kind in ("negation", "doubt", "hedge", "keep", "negation_after")
         }
         self._aliases: list[tuple[re.Pattern[str], Competitor, str]] = []
@@ -242,7 +248,10 @@ class Tagger:
                 if _CJK.search(alias):
                     pattern = re.compile(re.escape(alias))
                 else:
-                    pattern = re.compile(rf"(?<![A-Za-z]){re.escape(alias)}(?![A-Za-z])", re.IGNORECASE if len(alias) > 3 else 0)
+                    pattern = re.compile(
+                        rf"(?<![A-Za-z]){re.escape(alias)}(?![A-Za-z])",
+                        re.IGNORECASE if len(alias) > 3 else 0,
+                    )
                 self._aliases.append((pattern, competitor, alias))
         self._exemplar_tags: list[TagDefinition] = [t for t in self.taxonomy.tags if t.exemplars]
         self._exemplar_vectors: Any = None
@@ -271,9 +280,7 @@ class Tagger:
         if negation:
             keep = self._cue["keep"].get(language)
             window_text = before[-self.cues.window.get(language, 40) :]
-            kept = keep and any(
-                k.start() <= negation.start() < k.end() for k in keep.finditer(window_text)
-            )
+            kept = keep and any(k.start() <= negation.start() < k.end() for k in keep.finditer(window_text))
             if not kept:
                 return "negated", negation.group(0)
         after_pattern = self._cue["negation_after"].get(language)
@@ -363,7 +370,9 @@ class Tagger:
             for candidate in candidates:
                 if candidate.tag.id == "timeline" and has_commitment:
                     continue  # a date inside our own commitment is that step's due date, not theirs
-                proposal = self._finish(candidate, sentence, sentence_language, recorded_on, contacts, language)
+                proposal = self._finish(
+                    candidate, sentence, sentence_language, recorded_on, contacts, language
+                )
                 if proposal is None:
                     continue
                 proposal.start += s_start
@@ -395,7 +404,14 @@ class Tagger:
                 match = pattern.search(sentence)
                 if match:
                     candidates.append(
-                        _Candidate(tag, match.start(), match.end(), 0.85, "pattern", [f"keyword pattern matched '{match.group(0)}'"])
+                        _Candidate(
+                            tag,
+                            match.start(),
+                            match.end(),
+                            0.85,
+                            "pattern",
+                            [f"keyword pattern matched '{match.group(0)}'"],
+                        )
                     )
                     break
         return candidates
@@ -441,7 +457,11 @@ class Tagger:
         elif tag.value == "competitor":
             competitor = candidate.competitor
             assert competitor is not None
-            value = {"id": competitor.id, "name": competitor.name, "alias": sentence[candidate.start : candidate.end]}
+            value = {
+                "id": competitor.id,
+                "name": competitor.name,
+                "alias": sentence[candidate.start : candidate.end],
+            }
         elif tag.value == "person":
             value = self._person(sentence, candidate.start, language, contacts, explanation)
             method += "+person" if value else ""
@@ -486,9 +506,18 @@ class Tagger:
         for contact in contacts:
             parts = contact.name.lower().split()
             if contact.name.lower().startswith(surname) or surname in parts:
-                explanation.append(f"'{person['name']}' matches contact {contact.name} (#{contact.id}) by surname")
-                return {**person, "contact_id": contact.id, "contact_name": contact.name, "new_contact": False}
-        explanation.append(f"'{person['name']}' is not among the customer's contacts: proposed as a new contact")
+                explanation.append(
+                    f"'{person['name']}' matches contact {contact.name} (#{contact.id}) by surname"
+                )
+                return {
+                    **person,
+                    "contact_id": contact.id,
+                    "contact_name": contact.name,
+                    "new_contact": False,
+                }
+        explanation.append(
+            f"'{person['name']}' is not among the customer's contacts: proposed as a new contact"
+        )
         return {**person, "contact_id": None, "new_contact": True}
 
 
@@ -504,7 +533,10 @@ def _dedupe(proposals: list[ProposedTag]) -> list[ProposedTag]:
     """One proposal per tag and value (the most confident; earliest on ties)."""
     best: dict[tuple[str, str], ProposedTag] = {}
     for proposal in proposals:
-        key = (proposal.tag_id, _value_key(proposal) if proposal.tag_id != "next_step" else str(proposal.start))
+        key = (
+            proposal.tag_id,
+            _value_key(proposal) if proposal.tag_id != "next_step" else str(proposal.start),
+        )
         current = best.get(key)
         if current is None or proposal.confidence > current.confidence:
             best[key] = proposal

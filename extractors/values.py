@@ -177,7 +177,9 @@ def find_money(sentence: str, language: str, vocab: dict[str, Any] | None = None
         sorted([*vocab["en_ones"], *vocab["en_tens"], *word_scales, "point", "and"], key=len, reverse=True)
     )
     en_currency = "|".join(
-        re.escape(c) for c in sorted(currencies, key=len, reverse=True) if not re.search(r"[\u4e00-\u9fff]", c)
+        re.escape(c)
+        for c in sorted(currencies, key=len, reverse=True)
+        if not re.search(r"[\u4e00-\u9fff]", c)
     )
     pattern = re.compile(
         rf"(?P<sym>[$€])?\s?(?P<num>(?:(?:\d[\d,]*(?:\.\d+)?(?:{suffix_scales})?|(?:{number_word}))\b[\s-]*)+)(?P<cur>{en_currency})?",
@@ -286,7 +288,10 @@ def find_dates(sentence: str, ref: date, language: str, vocab: dict[str, Any] | 
     for m in re.finditer(r"(今年)?(年底|年末|年内)", sentence):
         if not sentence[max(0, m.start() - 2) : m.start()].endswith(("明", "下一", "下")):
             add(m, date(ref.year, 12, 31))
-    for m in re.finditer(rf"(明年|今年)?({zh_num})月(份)?(\d+|[一二三四五六七八九十]+)?(日|号)?(底|末|前|之前|以前|中旬|初)?", sentence):
+    for m in re.finditer(
+        rf"(明年|今年)?({zh_num})月(份)?(\d+|[一二三四五六七八九十]+)?(日|号)?(底|末|前|之前|以前|中旬|初)?",
+        sentence,
+    ):
         month = _small_number(m.group(2), vocab)
         if not month or not 1 <= month <= 12:
             continue
@@ -301,7 +306,11 @@ def find_dates(sentence: str, ref: date, language: str, vocab: dict[str, Any] | 
             except ValueError:
                 continue
             continue
-        end = _month_end(ref.year, month) if year_word == "今年" else _upcoming_month(ref, month, year_word == "明年")
+        end = (
+            _month_end(ref.year, month)
+            if year_word == "今年"
+            else _upcoming_month(ref, month, year_word == "明年")
+        )
         part = m.group(6)
         if part in ("初", "中旬"):
             end = end.replace(day=10 if part == "初" else 20)
@@ -347,7 +356,11 @@ def find_dates(sentence: str, ref: date, language: str, vocab: dict[str, Any] | 
     flags = re.IGNORECASE
     for m in re.finditer(r"\b(end of |by |within |in )?(the )?next quarter\b", sentence, flags):
         add(m, _quarter_end(ref.year, quarter + 1))
-    for m in re.finditer(r"\b(end of |by end of )(the |this )(current )?quarter\b|\bthis quarter\b|\bquarter[- ]end\b", sentence, flags):
+    for m in re.finditer(
+        r"\b(end of |by end of )(the |this )(current )?quarter\b|\bthis quarter\b|\bquarter[- ]end\b",
+        sentence,
+        flags,
+    ):
         add(m, _quarter_end(ref.year, quarter))
     for m in re.finditer(r"\b(end of |by )?next year\b(?!'s)", sentence, flags):
         if not re.search(rf"({month_re})\s+$", sentence[: m.start()], flags):
@@ -368,7 +381,9 @@ def find_dates(sentence: str, ref: date, language: str, vocab: dict[str, Any] | 
         if word in ("march",) and re.search(r"\bmarch(ed|ing)\b", sentence[m.start() : m.end() + 3].lower()):
             continue
         month = months[word]
-        next_year = bool(m.group(7)) or bool(re.search(r"next\s+$", sentence[max(0, m.start() - 6) : m.start()], flags))
+        next_year = bool(m.group(7)) or bool(
+            re.search(r"next\s+$", sentence[max(0, m.start() - 6) : m.start()], flags)
+        )
         day_num = m.group(2) or m.group(5)
         if day_num:
             year = ref.year + 1 if next_year else ref.year
@@ -412,8 +427,14 @@ def find_dates(sentence: str, ref: date, language: str, vocab: dict[str, Any] | 
         else:
             day = _add_months(ref, 6) if n_text == "half a" else _add_months(ref, 12 * n)
         add(m, day)
-    for m in re.finditer(r"\b(q([1-4])|(first|second|third|fourth) quarter)\b( of next year| next year)?", sentence, flags):
-        q = int(m.group(2)) if m.group(2) else ["first", "second", "third", "fourth"].index(m.group(3).lower()) + 1
+    for m in re.finditer(
+        r"\b(q([1-4])|(first|second|third|fourth) quarter)\b( of next year| next year)?", sentence, flags
+    ):
+        q = (
+            int(m.group(2))
+            if m.group(2)
+            else ["first", "second", "third", "fourth"].index(m.group(3).lower()) + 1
+        )
         year = ref.year + 1 if m.group(4) or q < quarter else ref.year
         add(m, _quarter_end(year, q))
     for m in re.finditer(r"\btomorrow\b", sentence, flags):

@@ -31,7 +31,11 @@ def profile_label(row: ProfileTagRow) -> str:
     value = row.value or {}
     if row.tag_id == "budget" and value.get("amount"):
         amount = value["amount"]
-        shown = f"{amount / 10000:g}万" if value.get("currency") == "CNY" and amount >= 10000 else f"{amount:,.0f}"
+        shown = (
+            f"{amount / 10000:g}万"
+            if value.get("currency") == "CNY" and amount >= 10000
+            else f"{amount:,.0f}"
+        )
         return f"{row.label}: {shown} {value.get('currency', '')}".strip()
     if row.tag_id in ("timeline",) and value.get("date"):
         return f"{row.label}: {value['date']}"
@@ -49,7 +53,10 @@ def _visible_tag(session: Session, caller: auth.Caller, tag_row_id: int) -> Prof
     try:
         visible_customer(session, caller, row.customer_id)
     except NotFound as exc:
-        raise NotFound(f"tag {tag_row_id} not found (its customer is not visible to you)", details={"id": tag_row_id, "exists": True}) from exc
+        raise NotFound(
+            f"tag {tag_row_id} not found (its customer is not visible to you)",
+            details={"id": tag_row_id, "exists": True},
+        ) from exc
     return row
 
 
@@ -111,7 +118,7 @@ def _apply_confirmation(
             if value.get("due"):
                 due_day = datetime.fromisoformat(value["due"]).date()
                 due = datetime.combine(due_day, time(18, 0), tzinfo=context.settings.zone)
-            evidence = (row.evidence or {})
+            evidence = row.evidence or {}
             session.add(
                 TodoRow(
                     user_id=owner,
@@ -121,12 +128,24 @@ def _apply_confirmation(
                     entity="customer",
                     entity_id=str(customer.id),
                     due_at=due,
-                    evidence=[{"kind": "transcript_span", "id": f"voice_note:{row.note_id}", "quote": evidence.get("quote", ""), "start": evidence.get("start"), "end": evidence.get("end")}],
+                    evidence=[
+                        {
+                            "kind": "transcript_span",
+                            "id": f"voice_note:{row.note_id}",
+                            "quote": evidence.get("quote", ""),
+                            "start": evidence.get("start"),
+                            "end": evidence.get("end"),
+                        }
+                    ],
                     dedupe_key=f"profile_tag:{row.id}",
                 )
             )
             effects["todo_for"] = owner
-    if row.tag_id in ("decision_maker", "stakeholder_change") and value.get("new_contact") and value.get("name"):
+    if (
+        row.tag_id in ("decision_maker", "stakeholder_change")
+        and value.get("new_contact")
+        and value.get("name")
+    ):
         existing = session.scalar(
             select(ContactRow).where(ContactRow.customer_id == customer.id, ContactRow.name == value["name"])
         )
@@ -135,7 +154,9 @@ def _apply_confirmation(
                 customer_id=customer.id,
                 name=value["name"],
                 title=value.get("title"),
-                notes=f"Proposed from voice note {row.note_id}: {(row.evidence or {}).get('quote', '')}"[:2000],
+                notes=f"Proposed from voice note {row.note_id}: {(row.evidence or {}).get('quote', '')}"[
+                    :2000
+                ],
             )
             session.add(contact)
             session.flush()
@@ -155,7 +176,12 @@ def customer_profile_tags(
         if status:
             query = query.where(ProfileTagRow.status == status)
         rows = session.scalars(query.order_by(ProfileTagRow.id)).all()
-        notes = {n.id: n for n in session.scalars(select(VoiceNoteRow).where(VoiceNoteRow.id.in_({r.note_id for r in rows})))}
+        notes = {
+            n.id: n
+            for n in session.scalars(
+                select(VoiceNoteRow).where(VoiceNoteRow.id.in_({r.note_id for r in rows}))
+            )
+        }
         return [tag_out(r, notes.get(r.note_id)) for r in rows]
 
 
@@ -189,5 +215,6 @@ def tag_stats(context: AppContext, caller: auth.Caller) -> TagStats:
     confirmed = sum(s.confirmed for s in stats)
     rejected = sum(s.rejected for s in stats)
     return TagStats(
-        tags=stats, overall_precision=round(confirmed / (confirmed + rejected), 3) if confirmed + rejected else None
+        tags=stats,
+        overall_precision=round(confirmed / (confirmed + rejected), 3) if confirmed + rejected else None,
     )

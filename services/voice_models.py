@@ -73,7 +73,9 @@ class TagStat(BaseModel):
     proposed: int
     confirmed: int
     rejected: int
-    precision: float | None = Field(description="confirmed / (confirmed + rejected); null before any decision.")
+    precision: float | None = Field(
+        description="confirmed / (confirmed + rejected); null before any decision."
+    )
 
 
 class TagStats(BaseModel):

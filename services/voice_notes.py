@@ -32,7 +32,21 @@ from services.voice_models import NoteTranscript, ProfileTag, TranscriptSegment,
 log = logging.getLogger(__name__)
 
 JOB_KIND = "voice_note.transcribe"
-AUDIO_EXTENSIONS = {".wav", ".mp3", ".m4a", ".aac", ".ogg", ".opus", ".oga", ".webm", ".amr", ".silk", ".slk", ".flac", ".mp4"}
+AUDIO_EXTENSIONS = {
+    ".wav",
+    ".mp3",
+    ".m4a",
+    ".aac",
+    ".ogg",
+    ".opus",
+    ".oga",
+    ".webm",
+    ".amr",
+    ".silk",
+    ".slk",
+    ".flac",
+    ".mp4",
+}
 LANGUAGES = {"zh", "en"}
 
 
@@ -56,11 +70,14 @@ def get_tagger(context: AppContext) -> Tagger:
 
 
 def visible_customer(session: Session, caller: auth.Caller, customer_id: int) -> CustomerRow:
-    row = session.scalar(select(CustomerRow).where(CustomerRow.id == customer_id, auth.customer_scope(caller)))
+    row = session.scalar(
+        select(CustomerRow).where(CustomerRow.id == customer_id, auth.customer_scope(caller))
+    )
     if row is None:
         exists = session.get(CustomerRow, customer_id) is not None
         raise NotFound(
-            f"customer {customer_id} not found" + (" (it exists but is not visible to you)" if exists else ""),
+            f"customer {customer_id} not found"
+            + (" (it exists but is not visible to you)" if exists else ""),
             details={"field": "customer_id", "id": customer_id, "exists": exists},
         )
     return row
@@ -88,7 +105,8 @@ def _check_language(language: str | None) -> str | None:
         return None
     if language not in LANGUAGES:
         raise InvalidInput(
-            f"language must be one of {sorted(LANGUAGES)} or auto", details={"field": "language", "value": language}
+            f"language must be one of {sorted(LANGUAGES)} or auto",
+            details={"field": "language", "value": language},
         )
     return language
 
@@ -104,7 +122,9 @@ def _probe(path: Path) -> None:
     try:
         with av.open(str(path)) as container:
             if not container.streams.audio:
-                raise InvalidInput("the file has no audio stream", code="not_audio", details={"field": "file"})
+                raise InvalidInput(
+                    "the file has no audio stream", code="not_audio", details={"field": "file"}
+                )
     except av.error.FFmpegError as exc:
         raise InvalidInput(
             "the file is not audio that can be decoded (unknown format or corrupt header)",
@@ -172,7 +192,14 @@ def add_audio_note(
         session.add(note)
         session.flush()
         note.job_id = enqueue(session, JOB_KIND, {"note_id": note.id})
-        audit.record(session, actor_id=caller.id or None, action="voice_note.create", entity="voice_note", entity_id=note.id, after={"customer_id": customer_id, "file_sha256": digest})
+        audit.record(
+            session,
+            actor_id=caller.id or None,
+            action="voice_note.create",
+            entity="voice_note",
+            entity_id=note.id,
+            after={"customer_id": customer_id, "file_sha256": digest},
+        )
         return note.id
 
 
@@ -211,7 +238,14 @@ def add_text_note(
         session.add(note)
         session.flush()
         tag_note(context, session, note, tagger)
-        audit.record(session, actor_id=caller.id or None, action="voice_note.create", entity="voice_note", entity_id=note.id, after={"customer_id": customer_id, "kind": "text"})
+        audit.record(
+            session,
+            actor_id=caller.id or None,
+            action="voice_note.create",
+            entity="voice_note",
+            entity_id=note.id,
+            after={"customer_id": customer_id, "kind": "text"},
+        )
         return note.id
 
 
@@ -280,7 +314,9 @@ def segment_offsets(segments: list[dict[str, Any]]) -> list[tuple[int, int, floa
     return offsets
 
 
-def chars_to_seconds(offsets: list[tuple[int, int, float, float]], start: int, end: int) -> tuple[float, float]:
+def chars_to_seconds(
+    offsets: list[tuple[int, int, float, float]], start: int, end: int
+) -> tuple[float, float]:
     """Seconds of a character span, interpolated inside the segments it falls in."""
 
     def at(char: int) -> float:
@@ -298,19 +334,29 @@ def tag_note(context: AppContext, session: Session, note: VoiceNoteRow, tagger: 
     """(Re)tag a note: proposed tags replaced, decided ones kept; rejected spans not proposed again."""
     contacts = [
         ContactRef(id=c.id, name=c.name, title=c.title)
-        for c in session.scalars(select(ContactRow).where(ContactRow.customer_id == note.customer_id, ContactRow.merged_into_id.is_(None)))
+        for c in session.scalars(
+            select(ContactRow).where(
+                ContactRow.customer_id == note.customer_id, ContactRow.merged_into_id.is_(None)
+            )
+        )
     ]
     rejected = set(
         session.scalars(
-            select(ProfileTagRow.span_key).where(ProfileTagRow.customer_id == note.customer_id, ProfileTagRow.status == "rejected")
+            select(ProfileTagRow.span_key).where(
+                ProfileTagRow.customer_id == note.customer_id, ProfileTagRow.status == "rejected"
+            )
         )
     )
     decided = set(
         session.scalars(
-            select(ProfileTagRow.span_key).where(ProfileTagRow.note_id == note.id, ProfileTagRow.status != "proposed")
+            select(ProfileTagRow.span_key).where(
+                ProfileTagRow.note_id == note.id, ProfileTagRow.status != "proposed"
+            )
         )
     )
-    session.execute(delete(ProfileTagRow).where(ProfileTagRow.note_id == note.id, ProfileTagRow.status == "proposed"))
+    session.execute(
+        delete(ProfileTagRow).where(ProfileTagRow.note_id == note.id, ProfileTagRow.status == "proposed")
+    )
     local_day = to_local(note.recorded_at, context.settings.zone).date()  # type: ignore[union-attr]
     proposals = tagger.tag(
         note.text or "",
@@ -329,7 +375,9 @@ def tag_note(context: AppContext, session: Session, note: VoiceNoteRow, tagger: 
     return len(proposals)
 
 
-def _tag_row(note: VoiceNoteRow, proposal: ProposedTag, offsets: list[tuple[int, int, float, float]]) -> ProfileTagRow:
+def _tag_row(
+    note: VoiceNoteRow, proposal: ProposedTag, offsets: list[tuple[int, int, float, float]]
+) -> ProfileTagRow:
     if offsets:
         start, end = chars_to_seconds(offsets, proposal.start, proposal.end)
         unit = "seconds"
@@ -437,13 +485,25 @@ def list_notes(context: AppContext, caller: auth.Caller, customer_id: int) -> li
     with context.db.read() as session:
         visible_customer(session, caller, customer_id)
         notes = session.scalars(
-            select(VoiceNoteRow).where(VoiceNoteRow.customer_id == customer_id).order_by(VoiceNoteRow.id.desc())
+            select(VoiceNoteRow)
+            .where(VoiceNoteRow.customer_id == customer_id)
+            .order_by(VoiceNoteRow.id.desc())
         ).all()
         return [note_out(session, n) for n in notes]
 
 
-MEDIA_TYPES = {".wav": "audio/wav", ".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".aac": "audio/aac", ".ogg": "audio/ogg",
-               ".opus": "audio/ogg", ".oga": "audio/ogg", ".webm": "audio/webm", ".amr": "audio/amr", ".flac": "audio/flac"}
+MEDIA_TYPES = {
+    ".wav": "audio/wav",
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4",
+    ".aac": "audio/aac",
+    ".ogg": "audio/ogg",
+    ".opus": "audio/ogg",
+    ".oga": "audio/ogg",
+    ".webm": "audio/webm",
+    ".amr": "audio/amr",
+    ".flac": "audio/flac",
+}
 
 
 def media_type(path: Path) -> str:
@@ -455,8 +515,12 @@ def audio_path(context: AppContext, caller: auth.Caller, note_id: int) -> Path:
     with context.db.read() as session:
         note = visible_note(session, caller, note_id)
         if note.kind != "audio" or not note.file_path:
-            raise NotFound(f"voice note {note_id} has no recording (it is a text note)", details={"id": note_id})
+            raise NotFound(
+                f"voice note {note_id} has no recording (it is a text note)", details={"id": note_id}
+            )
         path = context.settings.data_dir / note.file_path
     if not path.exists():
-        raise NotFound(f"the recording of voice note {note_id} is missing from the data dir", details={"id": note_id})
+        raise NotFound(
+            f"the recording of voice note {note_id} is missing from the data dir", details={"id": note_id}
+        )
     return path

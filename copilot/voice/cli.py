@@ -33,7 +33,9 @@ def resolve_customer(reference: str) -> int:
             )
         ).all()
     if not rows:
-        raise NotFound(f"no customer with id, external id or name {reference!r}", details={"field": "customer"})
+        raise NotFound(
+            f"no customer with id, external id or name {reference!r}", details={"field": "customer"}
+        )
     if len(rows) > 1:
         raise InvalidInput(
             f"{len(rows)} customers are named {reference!r}; use the id",
@@ -43,8 +45,10 @@ def resolve_customer(reference: str) -> int:
 
 
 def _print_note(note) -> None:  # type: ignore[no-untyped-def]
-    out.print(f"[bold]note {note.id}[/] customer {note.customer_id} · {note.kind} · [bold]{note.status}[/]"
-              + (f" · {note.duration:.1f} s" if note.duration else ""))
+    out.print(
+        f"[bold]note {note.id}[/] customer {note.customer_id} · {note.kind} · [bold]{note.status}[/]"
+        + (f" · {note.duration:.1f} s" if note.duration else "")
+    )
     if note.error:
         out.print(f"[red]{note.error}[/]")
     if note.transcript:
@@ -53,15 +57,26 @@ def _print_note(note) -> None:  # type: ignore[no-untyped-def]
         ev = tag.evidence
         unit = "s" if ev.source == "voice note" else "chars"
         value = f" = {tag.value}" if tag.value else ""
-        out.print(f"  #{tag.tag_row_id} [bold]{tag.label}[/] ({tag.id}){value} [{tag.status}] "
-                  f"conf {tag.confidence:.2f} · {ev.start:g}-{ev.end:g} {unit}: “{ev.quote}”")
+        out.print(
+            f"  #{tag.tag_row_id} [bold]{tag.label}[/] ({tag.id}){value} [{tag.status}] "
+            f"conf {tag.confidence:.2f} · {ev.start:g}-{ev.end:g} {unit}: “{ev.quote}”"
+        )
 
 
 def _to_json(note) -> dict:  # type: ignore[no-untyped-def]
     data = note.model_dump(mode="json")
     data["tags"] = [
-        {"id": t["id"], "tag_row_id": t["tag_row_id"], "label": t["label"], "value": t["value"], "evidence": t["evidence"],
-         "confidence": t["confidence"], "method": t["method"], "status": t["status"], "explanation": t["explanation"]}
+        {
+            "id": t["id"],
+            "tag_row_id": t["tag_row_id"],
+            "label": t["label"],
+            "value": t["value"],
+            "evidence": t["evidence"],
+            "confidence": t["confidence"],
+            "method": t["method"],
+            "status": t["status"],
+            "explanation": t["explanation"],
+        }
         for t in data["tags"]
     ]
     return data
@@ -70,11 +85,17 @@ def _to_json(note) -> dict:  # type: ignore[no-untyped-def]
 @app.command("add")
 def add(
     customer: Annotated[str, typer.Argument(help="Customer id, external id or name")],
-    file: Annotated[Path | None, typer.Argument(help="The recording (wav, mp3, m4a, ogg, webm, amr, silk)")] = None,
+    file: Annotated[
+        Path | None, typer.Argument(help="The recording (wav, mp3, m4a, ogg, webm, amr, silk)")
+    ] = None,
     text: Annotated[str | None, typer.Option("--text", help="A text note instead of a file")] = None,
-    recorded_at: Annotated[str | None, typer.Option("--recorded-at", help="ISO 8601 date-time; default now")] = None,
+    recorded_at: Annotated[
+        str | None, typer.Option("--recorded-at", help="ISO 8601 date-time; default now")
+    ] = None,
     language: Annotated[str | None, typer.Option(help="zh, en or auto")] = None,
-    wait: Annotated[bool, typer.Option("--wait", help="Transcribe now, in this process, and show the result")] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Transcribe now, in this process, and show the result")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Add a note to a customer: a recording is queued for the worker (or transcribed now with --wait)."""
@@ -106,7 +127,9 @@ def add(
                 if not run_once(ctx, max_jobs=1) and time.monotonic() - started > 5:
                     time.sleep(0.5)
     else:
-        note_id = voice_notes.add_text_note(ctx, caller, customer_id, text or "", recorded_at=when, language=language)
+        note_id = voice_notes.add_text_note(
+            ctx, caller, customer_id, text or "", recorded_at=when, language=language
+        )
     note = voice_notes.get_note(ctx, caller, note_id)
     emit(_to_json(note), as_json, lambda _: _print_note(note))
 
@@ -121,7 +144,10 @@ def show(note_id: int, as_json: JsonOpt = False) -> None:
 
 
 @app.command("list")
-def list_cmd(customer: Annotated[str, typer.Argument(help="Customer id, external id or name")], as_json: JsonOpt = False) -> None:
+def list_cmd(
+    customer: Annotated[str, typer.Argument(help="Customer id, external id or name")],
+    as_json: JsonOpt = False,
+) -> None:
     """A customer's notes, newest first."""
     from services import voice_notes
 

@@ -37,7 +37,9 @@ def load_voice_demo(context: AppContext, state: Any) -> dict[str, Any]:
                 profile_tags.decide(context, caller, tag.tag_row_id, "confirmed")
                 counts["confirmed"] += 1
             elif tag.id in item.get("reject", []):
-                profile_tags.decide(context, caller, tag.tag_row_id, "rejected", "demo: not a rival on this deal")
+                profile_tags.decide(
+                    context, caller, tag.tag_row_id, "rejected", "demo: not a rival on this deal"
+                )
                 counts["rejected"] += 1
     for item in plan["audio_notes"]:
         path = AUDIO_DIR / item["file"]

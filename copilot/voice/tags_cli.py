@@ -19,7 +19,11 @@ def _decide(tag_id: int, decision: str, reason: str | None, as_json: bool) -> No
     from services.profile_tags import decide
 
     tag = decide(context(), system_caller(), tag_id, decision, reason)  # type: ignore[arg-type]
-    emit(tag, as_json, lambda t: out.print(f"tag #{t.tag_row_id} {t.label} ({t.id}) is now [bold]{t.status}[/]"))
+    emit(
+        tag,
+        as_json,
+        lambda t: out.print(f"tag #{t.tag_row_id} {t.label} ({t.id}) is now [bold]{t.status}[/]"),
+    )
 
 
 @app.command("confirm")
@@ -44,7 +48,9 @@ def stats(as_json: JsonOpt = False) -> None:
     def human(r) -> None:  # type: ignore[no-untyped-def]
         for s in r.tags:
             precision = "-" if s.precision is None else f"{s.precision:.2f}"
-            out.print(f"{s.id:<22} {s.label:<10} proposed {s.proposed:>3} confirmed {s.confirmed:>3} rejected {s.rejected:>3} precision {precision}")
+            out.print(
+                f"{s.id:<22} {s.label:<10} proposed {s.proposed:>3} confirmed {s.confirmed:>3} rejected {s.rejected:>3} precision {precision}"
+            )
 
     emit(result, as_json, human)
 
@@ -55,4 +61,8 @@ def taxonomy(as_json: JsonOpt = False) -> None:
     from extractors.tags import load_competitors, load_taxonomy
 
     data = {"taxonomy": load_taxonomy(), "competitors": load_competitors()}
-    emit(data, as_json, lambda d: [out.print(f"{t.id:<22} {t.label['zh']} / {t.label['en']}") for t in d["taxonomy"].tags])
+    emit(
+        data,
+        as_json,
+        lambda d: [out.print(f"{t.id:<22} {t.label['zh']} / {t.label['en']}") for t in d["taxonomy"].tags],
+    )

@@ -44,7 +44,18 @@ def main() -> int:
             wav = Path(tmp) / "note.wav"
             while True:
                 subprocess.run(
-                    ["espeak-ng", "-v", note["voice"], "-s", str(speed), "-g", "4", "-w", str(wav), note["text"]],
+                    [
+                        "espeak-ng",
+                        "-v",
+                        note["voice"],
+                        "-s",
+                        str(speed),
+                        "-g",
+                        "4",
+                        "-w",
+                        str(wav),
+                        note["text"],
+                    ],
                     check=True,
                 )
                 duration = encode_opus(wav, HERE / "audio" / f"{note['id']}.ogg")

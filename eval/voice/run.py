@@ -28,7 +28,9 @@ TARGET_VALUES = 0.9
 
 
 def load(name: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in (HERE / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        json.loads(line) for line in (HERE / name).read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
 
 
 def _words(text: str) -> list[str]:
@@ -74,7 +76,8 @@ class Score:
             self.values[f"{kind}_n"] += 1
             if kind == "budget":
                 ok = any(
-                    abs(v.get("amount", 0) - expected["amount"]) < 0.5 and v.get("currency") == expected["currency"]
+                    abs(v.get("amount", 0) - expected["amount"]) < 0.5
+                    and v.get("currency") == expected["currency"]
                     for v in found
                 )
             else:
@@ -102,25 +105,39 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
     precision = tp / (tp + fp) if tp + fp else 1.0
     recall = tp / (tp + fn) if tp + fn else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3), "support": tp + fn}
+    return {
+        "precision": round(precision, 3),
+        "recall": round(recall, 3),
+        "f1": round(f1, 3),
+        "support": tp + fn,
+    }
 
 
 def _print_table(title: str, score: Score) -> None:
     print(f"\n{title}")
     print(f"  {'tag':<22} {'P':>6} {'R':>6} {'F1':>6} {'n':>4}")
     for tag, row in score.table().items():
-        print(f"  {tag:<22} {row['precision']:>6.2f} {row['recall']:>6.2f} {row['f1']:>6.2f} {row['support']:>4}")
+        print(
+            f"  {tag:<22} {row['precision']:>6.2f} {row['recall']:>6.2f} {row['f1']:>6.2f} {row['support']:>4}"
+        )
     accuracy = score.value_accuracy()
     print(
         "  values exact: "
-        + ", ".join(f"{k} {v:.2f} (n={score.values[k + '_n']})" if v is not None else f"{k} n/a" for k, v in accuracy.items())
+        + ", ".join(
+            f"{k} {v:.2f} (n={score.values[k + '_n']})" if v is not None else f"{k} n/a"
+            for k, v in accuracy.items()
+        )
     )
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval voice")
-    parser.add_argument("--text-only", action="store_true", help="Skip transcription (tagging on reference text only).")
-    parser.add_argument("--model", default="auto", help="Whisper model: auto, bundled:tiny.en, bundled:base, or a path.")
+    parser.add_argument(
+        "--text-only", action="store_true", help="Skip transcription (tagging on reference text only)."
+    )
+    parser.add_argument(
+        "--model", default="auto", help="Whisper model: auto, bundled:tiny.en, bundled:base, or a path."
+    )
     parser.add_argument("--limit", type=int, default=0, help="Only the first N English audio notes.")
     parser.add_argument("--errors", action="store_true", help="List every tagging error.")
     parser.add_argument("--json", action="store_true", help="Print the figures as JSON at the end.")
@@ -160,7 +177,9 @@ def main(argv: list[str]) -> int:
 
     failures: list[str] = []
     if reference.table()["overall"]["f1"] < TARGET_F1_TEXT:
-        failures.append(f"tag F1 from reference text {reference.table()['overall']['f1']:.3f} < {TARGET_F1_TEXT}")
+        failures.append(
+            f"tag F1 from reference text {reference.table()['overall']['f1']:.3f} < {TARGET_F1_TEXT}"
+        )
 
     if not args.text_only:
         from copilot.config import load_settings
@@ -181,16 +200,23 @@ def main(argv: list[str]) -> int:
             e, n = word_error_rate(note["text"], transcript.text)
             edits += e
             words += n
-            proposals = tagger.tag(transcript.text, recorded_on=date.fromisoformat(note["recorded_at"]), language="en")
+            proposals = tagger.tag(
+                transcript.text, recorded_on=date.fromisoformat(note["recorded_at"]), language="en"
+            )
             audio_score.add(note, proposals)
             print(f"  {note['id']}: {transcript.duration:5.1f} s, WER {e / max(1, n):.3f}", file=sys.stderr)
         wer = edits / max(1, words)
         rtf = compute_seconds / max(1e-9, audio_seconds)
         model_name = transcriber.model_for("en")
-        print(f"\nTranscription ({model_name}, int8 CPU): WER {wer:.3f} over {words} words, RTF {rtf:.3f} ({audio_seconds:.0f} s of audio)")
+        print(
+            f"\nTranscription ({model_name}, int8 CPU): WER {wer:.3f} over {words} words, RTF {rtf:.3f} ({audio_seconds:.0f} s of audio)"
+        )
         reference_en = Score()
         for note in english:
-            reference_en.add(note, tagger.tag(note["text"], recorded_on=date.fromisoformat(note["recorded_at"]), language="en"))
+            reference_en.add(
+                note,
+                tagger.tag(note["text"], recorded_on=date.fromisoformat(note["recorded_at"]), language="en"),
+            )
         _print_table("Tags from English transcripts", audio_score)
         print(f"  same English notes from reference text: F1 {reference_en.table()['overall']['f1']:.3f}")
         report["audio"] = {
@@ -203,7 +229,9 @@ def main(argv: list[str]) -> int:
             "reference_en_f1": reference_en.table()["overall"]["f1"],
         }
         if audio_score.table()["overall"]["f1"] < TARGET_F1_AUDIO:
-            failures.append(f"tag F1 from audio {audio_score.table()['overall']['f1']:.3f} < {TARGET_F1_AUDIO}")
+            failures.append(
+                f"tag F1 from audio {audio_score.table()['overall']['f1']:.3f} < {TARGET_F1_AUDIO}"
+            )
         for kind, value in audio_score.value_accuracy().items():
             if value is not None and value < TARGET_VALUES:
                 failures.append(f"{kind} values from audio {value:.2f} < {TARGET_VALUES}")

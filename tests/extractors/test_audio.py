@@ -34,7 +34,8 @@ def transcriber(model_cache: Path) -> FasterWhisperTranscriber:
 
 
 @pytest.mark.parametrize(
-    "name", ["phrase.wav", "phrase.mp3", "phrase.m4a", "phrase.ogg", "phrase.webm", "phrase.silk", "phrase_dtx.amr"]
+    "name",
+    ["phrase.wav", "phrase.mp3", "phrase.m4a", "phrase.ogg", "phrase.webm", "phrase.silk", "phrase_dtx.amr"],
 )
 def test_every_format_decodes_to_16k_mono(name: str) -> None:
     samples = decode_audio(FIXTURES / name)

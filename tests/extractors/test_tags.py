@@ -11,10 +11,25 @@ from extractors.tags import ContactRef, Tagger, load_competitors, load_taxonomy,
 REF = date(2026, 11, 24)
 
 REQUIRED_IDS = {
-    "cares_energy_cost", "cares_data_security", "cares_downtime", "cares_quality_yield", "cares_delivery_time",
-    "cares_integration", "price_sensitive", "cares_roi", "cares_after_sales", "dislikes_slide_pitch",
-    "prefers_onsite_demo", "prefers_case_studies", "needs_group_approval", "budget", "timeline", "competitor",
-    "decision_maker", "next_step", "stakeholder_change",
+    "cares_energy_cost",
+    "cares_data_security",
+    "cares_downtime",
+    "cares_quality_yield",
+    "cares_delivery_time",
+    "cares_integration",
+    "price_sensitive",
+    "cares_roi",
+    "cares_after_sales",
+    "dislikes_slide_pitch",
+    "prefers_onsite_demo",
+    "prefers_case_studies",
+    "needs_group_approval",
+    "budget",
+    "timeline",
+    "competitor",
+    "decision_maker",
+    "next_step",
+    "stakeholder_change",
 }
 
 
@@ -36,7 +51,7 @@ def ids(proposals) -> set[str]:  # type: ignore[no-untyped-def]
 
 def test_taxonomy_ships_every_tag_of_the_issue_with_both_labels() -> None:
     taxonomy = load_taxonomy()
-    assert REQUIRED_IDS <= {t.id for t in taxonomy.tags}
+    assert {t.id for t in taxonomy.tags} >= REQUIRED_IDS
     assert load_taxonomy().get("cares_energy_cost").label["zh"] == "关注能耗成本"
     assert load_taxonomy().get("dislikes_slide_pitch").label["zh"] == "反感PPT式汇报"
     siemens = next(c for c in load_competitors().competitors if c.id == "siemens")
@@ -57,12 +72,16 @@ def test_chinese_seed_case(tagger: Tagger) -> None:
 
 
 def test_negation_is_respected_in_both_languages(tagger: Tagger) -> None:
-    assert "price_sensitive" not in ids(tagger.tag("They are not worried about price at all.", recorded_on=REF))
+    assert "price_sensitive" not in ids(
+        tagger.tag("They are not worried about price at all.", recorded_on=REF)
+    )
     assert "price_sensitive" not in ids(tagger.tag("The price is not an issue for them.", recorded_on=REF))
     assert "cares_energy_cost" not in ids(tagger.tag("他们对能耗不太关心，电价很便宜。", recorded_on=REF))
     assert "needs_group_approval" not in ids(tagger.tag("这次采购不需要集团审批。", recorded_on=REF))
     # a negative wish still expresses the concern
-    assert "cares_downtime" in ids(tagger.tag("They don't want any downtime during the peak season.", recorded_on=REF))
+    assert "cares_downtime" in ids(
+        tagger.tag("They don't want any downtime during the peak season.", recorded_on=REF)
+    )
     assert "cares_downtime" in ids(tagger.tag("他们不希望停机。", recorded_on=REF))
     # the negation stays in its clause
     found = tagger.tag("They are not worried about price, but the energy bill is huge.", recorded_on=REF)
@@ -70,7 +89,9 @@ def test_negation_is_respected_in_both_languages(tagger: Tagger) -> None:
 
 
 def test_hedging_lowers_confidence_and_doubt_drops(tagger: Tagger) -> None:
-    assert "cares_energy_cost" not in ids(tagger.tag("I am not sure whether energy cost matters to them.", recorded_on=REF))
+    assert "cares_energy_cost" not in ids(
+        tagger.tag("I am not sure whether energy cost matters to them.", recorded_on=REF)
+    )
     assert "cares_after_sales" not in ids(tagger.tag("客户可能关注售后，但没明说。", recorded_on=REF))
     plain = tagger.tag("Their energy cost is high.", recorded_on=REF)[0]
     assert plain.confidence > 0.8
@@ -85,14 +106,25 @@ def test_rejected_span_is_not_proposed_again(tagger: Tagger) -> None:
 
 def test_decision_maker_is_matched_to_contacts(tagger: Tagger) -> None:
     contacts = [ContactRef(id=7, name="赵建国", title="厂长"), ContactRef(id=8, name="Liu Yang", title="VP")]
-    zh = next(p for p in tagger.tag("由厂长赵总拍板。", recorded_on=REF, contacts=contacts) if p.tag_id == "decision_maker")
+    zh = next(
+        p
+        for p in tagger.tag("由厂长赵总拍板。", recorded_on=REF, contacts=contacts)
+        if p.tag_id == "decision_maker"
+    )
     assert zh.value["contact_id"] == 7 and zh.value["new_contact"] is False
     en = next(
-        p for p in tagger.tag("The person who makes the final call is Mister Liu.", recorded_on=REF, contacts=contacts)
+        p
+        for p in tagger.tag(
+            "The person who makes the final call is Mister Liu.", recorded_on=REF, contacts=contacts
+        )
         if p.tag_id == "decision_maker"
     )
     assert en.value["contact_id"] == 8
-    new = next(p for p in tagger.tag("最终由钱副总拍板。", recorded_on=REF, contacts=contacts) if p.tag_id == "decision_maker")
+    new = next(
+        p
+        for p in tagger.tag("最终由钱副总拍板。", recorded_on=REF, contacts=contacts)
+        if p.tag_id == "decision_maker"
+    )
     assert new.value["new_contact"] is True and new.value["name"] == "钱副总"
 
 
@@ -122,7 +154,15 @@ def test_competitor_aliases_and_dictionary_edits(tmp_path) -> None:  # type: ign
     from extractors.tags import load_competitors
 
     path = tmp_path / "competitors.yaml"
-    path.write_text(yaml.safe_dump({"version": 2, "competitors": [{"id": "acme", "name": "艾克米 Acme", "aliases": ["艾克米", "Acme"]}]}, allow_unicode=True))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "version": 2,
+                "competitors": [{"id": "acme", "name": "艾克米 Acme", "aliases": ["艾克米", "Acme"]}],
+            },
+            allow_unicode=True,
+        )
+    )
     tagger = Tagger(competitors=load_competitors(path))
     found = tagger.tag("They also talk to ACME and 艾克米.", recorded_on=REF)
     assert [p.value["id"] for p in found if p.tag_id == "competitor"] == ["acme"]

@@ -11,8 +11,17 @@ from extractors.values import find_dates, find_money, find_people, parse_zh_numb
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("五十", 50), ("一百二十万", 1_200_000), ("1.5亿", 150_000_000), ("1.5个亿", 150_000_000), ("两千五百", 2500),
-     ("一点五亿", 150_000_000), ("80万", 800_000), ("3千万", 30_000_000), ("十万", 100_000)],
+    [
+        ("五十", 50),
+        ("一百二十万", 1_200_000),
+        ("1.5亿", 150_000_000),
+        ("1.5个亿", 150_000_000),
+        ("两千五百", 2500),
+        ("一点五亿", 150_000_000),
+        ("80万", 800_000),
+        ("3千万", 30_000_000),
+        ("十万", 100_000),
+    ],
 )
 def test_parse_zh_number(text: str, expected: float) -> None:
     assert parse_zh_number(text) == pytest.approx(expected)
@@ -83,4 +92,6 @@ def test_may_the_verb_is_not_a_month() -> None:
 def test_find_people() -> None:
     names = [f.value["name"] for f in find_people("由厂长赵总拍板，采购部的刘经理负责", "zh")]
     assert names == ["赵总", "刘经理"]
-    assert find_people("The person who makes the final call is Mister Liu.", "en")[0].value["surname"] == "Liu"
+    assert (
+        find_people("The person who makes the final call is Mister Liu.", "en")[0].value["surname"] == "Liu"
+    )

@@ -59,7 +59,9 @@ def test_text_note_is_tagged_and_confirmation_updates_the_profile(any_context, a
     profile_tags.decide(any_context, rep, by_id["budget"].tag_row_id, "confirmed")
     profile_tags.decide(any_context, rep, by_id["next_step"].tag_row_id, "confirmed")
     profile_tags.decide(any_context, rep, by_id["decision_maker"].tag_row_id, "confirmed")
-    rejected = profile_tags.decide(any_context, rep, by_id["timeline"].tag_row_id, "rejected", "date is wrong")
+    rejected = profile_tags.decide(
+        any_context, rep, by_id["timeline"].tag_row_id, "rejected", "date is wrong"
+    )
     assert rejected.status == "rejected" and rejected.reason == "date is wrong"
     with any_context.db.read() as session:
         customer = session.get(CustomerRow, customer_id)
@@ -88,7 +90,9 @@ def test_deciding_twice_differently_is_a_conflict(context, small_org) -> None:  
 
     customer_id = _customer(context)
     note = voice_notes.get_note(
-        context, system_caller(), voice_notes.add_text_note(context, system_caller(), customer_id, "Their energy bill is huge.")
+        context,
+        system_caller(),
+        voice_notes.add_text_note(context, system_caller(), customer_id, "Their energy bill is huge."),
     )
     tag = note.tags[0]
     profile_tags.decide(context, system_caller(), tag.tag_row_id, "confirmed")
@@ -97,14 +101,20 @@ def test_deciding_twice_differently_is_a_conflict(context, small_org) -> None:  
         profile_tags.decide(context, system_caller(), tag.tag_row_id, "rejected")
 
 
-def test_audio_note_is_transcribed_by_the_worker_with_seconds_as_evidence(context, shared_transcriber) -> None:  # type: ignore[no-untyped-def]
+def test_audio_note_is_transcribed_by_the_worker_with_seconds_as_evidence(
+    context, shared_transcriber
+) -> None:  # type: ignore[no-untyped-def]
     context.cache["transcriber"] = shared_transcriber
     customer_id = _customer(context)
     data = (EVAL_AUDIO / "en01.ogg").read_bytes()
-    note_id = voice_notes.add_audio_note(context, system_caller(), customer_id, data, "en01.ogg", recorded_at=RECORDED)
+    note_id = voice_notes.add_audio_note(
+        context, system_caller(), customer_id, data, "en01.ogg", recorded_at=RECORDED
+    )
     queued = voice_notes.get_note(context, system_caller(), note_id)
     assert queued.status == "queued" and queued.transcript is None
-    stored = context.settings.data_dir / "uploads" / "voice" / queued.file_sha256[:2] / f"{queued.file_sha256}.ogg"
+    stored = (
+        context.settings.data_dir / "uploads" / "voice" / queued.file_sha256[:2] / f"{queued.file_sha256}.ogg"
+    )
     assert stored.read_bytes() == data
     assert worker.run_once(context) == 1
     note = voice_notes.get_note(context, system_caller(), note_id)
@@ -125,7 +135,9 @@ def test_audio_note_is_transcribed_by_the_worker_with_seconds_as_evidence(contex
 def test_silence_fails_with_the_reason_and_keeps_the_upload(context, shared_transcriber, name: str) -> None:  # type: ignore[no-untyped-def]
     context.cache["transcriber"] = shared_transcriber
     customer_id = _customer(context)
-    note_id = voice_notes.add_audio_note(context, system_caller(), customer_id, (FIXTURES / name).read_bytes(), name)
+    note_id = voice_notes.add_audio_note(
+        context, system_caller(), customer_id, (FIXTURES / name).read_bytes(), name
+    )
     worker.run_once(context)
     note = voice_notes.get_note(context, system_caller(), note_id)
     assert note.status == "failed" and "no speech detected" in note.error
@@ -145,10 +157,15 @@ def test_too_long_fails_with_the_limit(context, tmp_path) -> None:  # type: igno
     assert note.status == "failed" and "limit is 10 s" in note.error
 
 
-@pytest.mark.parametrize(("name", "code"), [("empty.wav", "empty_file"), ("not_audio.wav", "not_audio"), ("corrupt.mp3", "not_audio")])
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [("empty.wav", "empty_file"), ("not_audio.wav", "not_audio"), ("corrupt.mp3", "not_audio")],
+)
 def test_bad_uploads_are_refused_at_once(context, name: str, code: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(InvalidInput) as caught:
-        voice_notes.add_audio_note(context, system_caller(), _customer(context), (FIXTURES / name).read_bytes(), name)
+        voice_notes.add_audio_note(
+            context, system_caller(), _customer(context), (FIXTURES / name).read_bytes(), name
+        )
     assert caught.value.code == code and caught.value.details["field"] == "file"
 
 

@@ -66,17 +66,25 @@ async def add_note(
             status_code=202,
             headers={"Location": f"/voice-notes/{note_id}"},
         )
-    note_id = voice_notes.add_text_note(context, caller, customer_id, text or "", recorded_at=when, language=language)
+    note_id = voice_notes.add_text_note(
+        context, caller, customer_id, text or "", recorded_at=when, language=language
+    )
     note = voice_notes.get_note(context, caller, note_id)
-    return JSONResponse(note.model_dump(mode="json"), status_code=201, headers={"Location": f"/voice-notes/{note_id}"})
+    return JSONResponse(
+        note.model_dump(mode="json"), status_code=201, headers={"Location": f"/voice-notes/{note_id}"}
+    )
 
 
-@router.get("/customers/{customer_id}/voice-notes", response_model=list[VoiceNote], summary="A customer's notes")
+@router.get(
+    "/customers/{customer_id}/voice-notes", response_model=list[VoiceNote], summary="A customer's notes"
+)
 def list_notes(customer_id: int, context: ContextDep, caller: CallerDep) -> list[VoiceNote]:
     return voice_notes.list_notes(context, caller, customer_id)
 
 
-@router.get("/voice-notes/{note_id}", response_model=VoiceNote, summary="A note: status, transcript, proposed tags")
+@router.get(
+    "/voice-notes/{note_id}", response_model=VoiceNote, summary="A note: status, transcript, proposed tags"
+)
 def get_note(note_id: int, context: ContextDep, caller: CallerDep) -> VoiceNote:
     return voice_notes.get_note(context, caller, note_id)
 
@@ -105,19 +113,31 @@ def customer_tags(
 ) -> list[ProfileTag]:
     if status not in ("confirmed", "proposed", "rejected", "all", None):
         raise InvalidInput("status must be confirmed, proposed, rejected or all", details={"field": "status"})
-    return profile_tags.customer_profile_tags(context, caller, customer_id, None if status == "all" else status)
+    return profile_tags.customer_profile_tags(
+        context, caller, customer_id, None if status == "all" else status
+    )
 
 
 @router.post("/tags/{tag_id}/confirm", response_model=ProfileTag, summary="Confirm a proposed tag")
-def confirm(tag_id: int, context: ContextDep, caller: CallerDep, body: TagDecision | None = None) -> ProfileTag:
+def confirm(
+    tag_id: int, context: ContextDep, caller: CallerDep, body: TagDecision | None = None
+) -> ProfileTag:
     return profile_tags.decide(context, caller, tag_id, "confirmed", body.reason if body else None)
 
 
-@router.post("/tags/{tag_id}/reject", response_model=ProfileTag, summary="Reject a proposed tag (not proposed again for that span)")
-def reject(tag_id: int, context: ContextDep, caller: CallerDep, body: TagDecision | None = None) -> ProfileTag:
+@router.post(
+    "/tags/{tag_id}/reject",
+    response_model=ProfileTag,
+    summary="Reject a proposed tag (not proposed again for that span)",
+)
+def reject(
+    tag_id: int, context: ContextDep, caller: CallerDep, body: TagDecision | None = None
+) -> ProfileTag:
     return profile_tags.decide(context, caller, tag_id, "rejected", body.reason if body else None)
 
 
-@router.get("/tags/stats", response_model=TagStats, summary="Precision per tag id from confirmations and rejections")
+@router.get(
+    "/tags/stats", response_model=TagStats, summary="Precision per tag id from confirmations and rejections"
+)
 def stats(context: ContextDep, caller: CallerDep) -> TagStats:
     return profile_tags.tag_stats(context, caller)

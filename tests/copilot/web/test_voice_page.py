@@ -15,8 +15,15 @@ from services import voice_notes
 
 CHROMIUM = Path("/usr/bin/chromium")
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "voice"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 
 pytestmark = [
     pytest.mark.browser,
@@ -61,12 +68,16 @@ def test_voice_page_upload_highlight_confirm(server, context, small_org, tmp_pat
     from copilot.db.schema import CustomerRow, UserRow
 
     with context.db.transaction() as session:
-        customer = CustomerRow(name="苏州华东精密", name_key="苏州华东精密", owner_id=small_org.ids["east.rep"], tags=[])
+        customer = CustomerRow(
+            name="苏州华东精密", name_key="苏州华东精密", owner_id=small_org.ids["east.rep"], tags=[]
+        )
         session.add(customer)
         session.flush()
         cid = customer.id
         rep = caller_from_row(session.get(UserRow, small_org.ids["east.rep"]))
-    voice_notes.add_text_note(context, rep, cid, "王总说他们最关注能耗成本。预算大概五十万。西门子上周也来过。")
+    voice_notes.add_text_note(
+        context, rep, cid, "王总说他们最关注能耗成本。预算大概五十万。西门子上周也来过。"
+    )
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)

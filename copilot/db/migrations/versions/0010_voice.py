@@ -45,7 +45,10 @@ def upgrade() -> None:
         sa.Column("created_at", TS, nullable=False),
         sa.Column("updated_at", TS, nullable=False),
         sa.ForeignKeyConstraint(
-            ["customer_id"], ["customers.id"], name=op.f("fk_voice_notes_customer_id_customers"), ondelete="CASCADE"
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_voice_notes_customer_id_customers"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["author_id"], ["users.id"], name=op.f("fk_voice_notes_author_id_users"), ondelete="SET NULL"
@@ -76,10 +79,16 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("created_at", TS, nullable=False),
         sa.ForeignKeyConstraint(
-            ["note_id"], ["voice_notes.id"], name=op.f("fk_profile_tags_note_id_voice_notes"), ondelete="CASCADE"
+            ["note_id"],
+            ["voice_notes.id"],
+            name=op.f("fk_profile_tags_note_id_voice_notes"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
-            ["customer_id"], ["customers.id"], name=op.f("fk_profile_tags_customer_id_customers"), ondelete="CASCADE"
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_profile_tags_customer_id_customers"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["decided_by"], ["users.id"], name=op.f("fk_profile_tags_decided_by_users"), ondelete="SET NULL"

@@ -117,3 +117,11 @@ def test_settings_choose_the_model() -> None:
 
     assert build_transcriber(Settings(whisper_model="/models/large")).model_for("zh") == "/models/large"
     assert build_transcriber(Settings()).model_for("zh") == BASE
+
+
+def test_corrupt_amr_frames_are_rejected(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.amr"
+    bad.write_bytes(b"#!AMR\n" + bytes([(9 << 3) | 4]) + b"\x00" * 20)  # frame type 9 is reserved in AMR-NB
+    with pytest.raises(AudioRejected) as caught:
+        decode_audio(bad)
+    assert caught.value.code == "not_audio" and "AMR" in caught.value.message

@@ -167,3 +167,9 @@ def test_competitor_aliases_and_dictionary_edits(tmp_path) -> None:  # type: ign
     found = tagger.tag("They also talk to ACME and 艾克米.", recorded_on=REF)
     assert [p.value["id"] for p in found if p.tag_id == "competitor"] == ["acme"]
     assert "competitor" not in ids(tagger.tag("西门子上周也来过。", recorded_on=REF))
+
+
+def test_hedged_value_tags_keep_their_value(tagger: Tagger) -> None:
+    found = tagger.tag("Maybe they also talk to Siemens.", recorded_on=REF)
+    assert [(p.tag_id, p.value["id"]) for p in found] == [("competitor", "siemens")]
+    assert found[0].confidence < 0.9 and any("hedged" in e for e in found[0].explanation)

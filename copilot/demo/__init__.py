@@ -45,7 +45,10 @@ def _steps() -> list[tuple[str, DemoStep]]:
 
 
 # Domains add (name, "module:function") here, in the order they must run.
-EXTRA_STEPS: list[tuple[str, str]] = [("voice", "copilot.voice.demo:load_voice_demo")]
+EXTRA_STEPS: list[tuple[str, str]] = [
+    ("stages", "copilot.stages.demo:load_stages"),
+    ("voice", "copilot.voice.demo:load_voice_demo"),
+]
 
 
 def load_demo(

@@ -16,6 +16,7 @@ from copilot.db.schema.core import (
     TodoRow,
     UserRow,
 )
+from copilot.db.schema.stages import StageEvidenceRow, StageHoldRow, StagePaymentRow, StagePipelineRow
 from copilot.db.schema.voice import ProfileTagRow, VoiceNoteRow
 
 __all__ = [
@@ -31,7 +32,11 @@ __all__ = [
     "OpportunityRow",
     "ProfileTagRow",
     "SignalRow",
+    "StageEvidenceRow",
     "StageHistoryRow",
+    "StageHoldRow",
+    "StagePaymentRow",
+    "StagePipelineRow",
     "TodoRow",
     "UserRow",
     "VoiceNoteRow",

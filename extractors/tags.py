@@ -1,6 +1,6 @@
 """Profile-tag matching over the text of a note: which tags of the taxonomy it supports, where.
 
-The taxonomy (`prompts/tags/taxonomy.yaml`), the competitor dictionary (`competitors.yaml`) and
+The taxonomy (`prompts/tags/taxonomy.yaml`, models in `extractors.tag_taxonomy`), the competitor dictionary (`competitors.yaml`) and
 the negation / hedging cues (`cues.yaml`) are data. Matching runs sentence by sentence:
 keyword patterns first (both languages), then, for English sentences no pattern claimed,
 embedding similarity to each tag's exemplar phrases (the bundled MiniLM is weak on Chinese, so
@@ -18,79 +18,44 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-import yaml
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field
 
+from extractors import deadlines
 from extractors import values as value_extractors
+from extractors.sentences import CJK, clause_bounds, detect_language, split_sentences
+from extractors.tag_taxonomy import (
+    PROMPTS_DIR,
+    Competitor,
+    CompetitorDictionary,
+    Cues,
+    TagDefinition,
+    Taxonomy,
+    competitors_path,
+    load_competitors,
+    load_cues,
+    load_taxonomy,
+)
 
-PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts" / "tags"
-
-ValueKind = Literal["budget", "timeline", "competitor", "person", "commitment"]
-
-
-class TagDefinition(BaseModel):
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    label: dict[str, str]
-    kind: Literal["concern", "preference", "fact"]
-    value: ValueKind | None = None
-    patterns: list[str] = Field(default_factory=list)
-    exemplars: list[str] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _check(self) -> TagDefinition:
-        missing = {"zh", "en"} - set(self.label)
-        if missing:
-            raise ValueError(f"tag {self.id}: label needs {sorted(missing)}")
-        for pattern in self.patterns:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"tag {self.id}: bad pattern {pattern!r}: {exc}") from exc
-        return self
-
-
-class Taxonomy(BaseModel):
-    version: int
-    min_confidence: float = 0.45
-    exemplar_threshold: float = 0.62
-    tags: list[TagDefinition]
-
-    @model_validator(mode="after")
-    def _unique(self) -> Taxonomy:
-        ids = [t.id for t in self.tags]
-        duplicates = {i for i in ids if ids.count(i) > 1}
-        if duplicates:
-            raise ValueError(f"duplicate tag ids: {sorted(duplicates)}")
-        return self
-
-    def get(self, tag_id: str) -> TagDefinition | None:
-        return next((t for t in self.tags if t.id == tag_id), None)
-
-
-class Competitor(BaseModel):
-    id: str
-    name: str
-    aliases: list[str]
-
-
-class CompetitorDictionary(BaseModel):
-    version: int
-    competitors: list[Competitor]
-
-
-class Cues(BaseModel):
-    version: int
-    window: dict[str, int]
-    hedge_factor: float
-    negation: dict[str, list[str]]
-    doubt: dict[str, list[str]]
-    hedge: dict[str, list[str]]
-    keep: dict[str, list[str]] = Field(default_factory=dict)
-    negation_after: dict[str, list[str]] = Field(default_factory=dict)
+__all__ = [
+    "PROMPTS_DIR",
+    "Competitor",
+    "CompetitorDictionary",
+    "ContactRef",
+    "Cues",
+    "ProposedTag",
+    "TagDefinition",
+    "Tagger",
+    "Taxonomy",
+    "competitors_path",
+    "detect_language",
+    "load_competitors",
+    "load_cues",
+    "load_taxonomy",
+    "span_key",
+    "split_sentences",
+]
 
 
 class ContactRef(BaseModel):
@@ -123,84 +88,6 @@ def span_key(tag_id: str, quote: str) -> str:
     """Identifies 'this tag on this wording', so a rejected one is not proposed again."""
     normalised = re.sub(r"\W+", "", quote.lower())
     return f"{tag_id}:{hashlib.sha1(normalised.encode('utf-8')).hexdigest()[:16]}"
-
-
-# --- loading ---------------------------------------------------------------------------------
-
-
-def _read(name: str, directory: Path | None) -> Any:
-    return yaml.safe_load(((directory or PROMPTS_DIR) / name).read_text(encoding="utf-8"))
-
-
-@lru_cache(maxsize=8)
-def load_taxonomy(directory: Path | None = None) -> Taxonomy:
-    return Taxonomy.model_validate(_read("taxonomy.yaml", directory))
-
-
-def competitors_path(directory: Path | None = None) -> Path:
-    return (directory or PROMPTS_DIR) / "competitors.yaml"
-
-
-def load_competitors(path: Path | None = None) -> CompetitorDictionary:
-    """Read fresh each time a Tagger is built: admins edit this file while the service runs."""
-    return CompetitorDictionary.model_validate(
-        yaml.safe_load((path or competitors_path()).read_text(encoding="utf-8"))
-    )
-
-
-@lru_cache(maxsize=8)
-def load_cues(directory: Path | None = None) -> Cues:
-    return Cues.model_validate(_read("cues.yaml", directory))
-
-
-# --- text structure --------------------------------------------------------------------------
-
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-def detect_language(text: str) -> str:
-    """zh when a fifth of the letters are CJK characters, else en."""
-    letters = [c for c in text if c.isalpha()]
-    if not letters:
-        return "en"
-    return "zh" if sum(1 for c in letters if _CJK.match(c)) / len(letters) > 0.2 else "en"
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans (start, end) in character offsets; whitespace trimmed."""
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for match in re.finditer(r"[。！？!?；;\n]+|\.(?=\s|$)", text):
-        spans.append((start, match.end()))
-        start = match.end()
-    if start < len(text):
-        spans.append((start, len(text)))
-    trimmed = []
-    for s, e in spans:
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            trimmed.append((s, e))
-    return trimmed
-
-
-_CLAUSE_BREAK = re.compile(
-    r"[,，:：、]|\b(but|however|although|though|whereas|while)\b|但是|但|不过|而是|然而", re.I
-)
-
-
-def clause_bounds(sentence: str, position: int) -> tuple[int, int]:
-    """The clause of `sentence` that holds `position` (for negation scope)."""
-    start, end = 0, len(sentence)
-    for match in _CLAUSE_BREAK.finditer(sentence):
-        if match.end() <= position:
-            start = match.end()
-        elif match.start() >= position:
-            end = match.start()
-            break
-    return start, end
 
 
 @dataclass
@@ -266,7 +153,7 @@ class Tagger:
         self._aliases: list[tuple[re.Pattern[str], Competitor, str]] = []
         for competitor in self.competitors.competitors:
             for alias in competitor.aliases:
-                if _CJK.search(alias):
+                if CJK.search(alias):
                     pattern = re.compile(re.escape(alias))
                 else:
                     pattern = re.compile(
@@ -387,7 +274,7 @@ class Tagger:
                         )
                     )
         for (s_start, _), sentence, candidates in zip(spans, sentences, per_sentence, strict=True):
-            sentence_language = "zh" if _CJK.search(sentence) else "en"
+            sentence_language = "zh" if CJK.search(sentence) else "en"
             has_commitment = any(c.tag.id == "next_step" for c in candidates)
             for candidate in candidates:
                 if candidate.tag.id == "timeline" and has_commitment:
@@ -469,7 +356,7 @@ class Tagger:
                 confidence *= 0.6
                 explanation.append("no amount stated")
         elif tag.value == "timeline":
-            dates = value_extractors.find_dates(sentence, recorded_on, language, self.vocab)
+            dates = deadlines.find_dates(sentence, recorded_on, language, self.vocab)
             if not dates:
                 return None  # an event word without a date is not a timeline
             nearest = min(dates, key=lambda f: abs(f.start - candidate.start))
@@ -488,7 +375,7 @@ class Tagger:
             value = self._person(sentence, candidate.start, language, contacts, explanation)
             method += "+person" if value else ""
         elif tag.value == "commitment":
-            dates = value_extractors.find_dates(sentence, recorded_on, language, self.vocab)
+            dates = deadlines.find_dates(sentence, recorded_on, language, self.vocab)
             due = min(dates, key=lambda f: abs(f.start - candidate.start)).value["date"] if dates else None
             value = {"action": sentence.strip(), "due": due}
             if due is None:

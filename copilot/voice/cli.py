@@ -26,22 +26,24 @@ def resolve_customer(reference: str) -> int:
     with context().db.read() as session:
         if reference.isdigit() and session.get(CustomerRow, int(reference)) is not None:
             return int(reference)
-        rows = session.scalars(
-            select(CustomerRow).where(
-                or_(CustomerRow.external_id == reference, CustomerRow.name == reference),
-                CustomerRow.merged_into_id.is_(None),
+        ids = list(
+            session.scalars(
+                select(CustomerRow.id).where(
+                    or_(CustomerRow.external_id == reference, CustomerRow.name == reference),
+                    CustomerRow.merged_into_id.is_(None),
+                )
             )
-        ).all()
-    if not rows:
+        )
+    if not ids:
         raise NotFound(
             f"no customer with id, external id or name {reference!r}", details={"field": "customer"}
         )
-    if len(rows) > 1:
+    if len(ids) > 1:
         raise InvalidInput(
-            f"{len(rows)} customers are named {reference!r}; use the id",
-            details={"field": "customer", "ids": [r.id for r in rows]},
+            f"{len(ids)} customers are named {reference!r}; use the id",
+            details={"field": "customer", "ids": ids},
         )
-    return rows[0].id
+    return ids[0]
 
 
 def _print_note(note) -> None:  # type: ignore[no-untyped-def]

@@ -256,5 +256,11 @@ def _register_domain_commands() -> None:
 
 
 # Domains add their CLI module here (e.g. "copilot.assignment.cli").
-DOMAIN_CLI_MODULES: list[str] = ["copilot.stages.cli", "copilot.voice.cli", "copilot.voice.tags_cli"]
+DOMAIN_CLI_MODULES: list[str] = [
+    "copilot.stages.cli",
+    "copilot.dedup.cli",
+    "copilot.assignment.cli",
+    "copilot.voice.cli",
+    "copilot.voice.tags_cli",
+]
 _register_domain_commands()

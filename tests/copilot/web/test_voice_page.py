@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -12,58 +9,26 @@ import pytest
 from copilot import worker
 from extractors.audio import FasterWhisperTranscriber
 from services import voice_notes
+from tests.conftest import serve_in_thread, sign_in
 
-CHROMIUM = Path("/usr/bin/chromium")
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "voice"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed at /usr/bin/chromium"),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def server(context, small_org, tmp_path):  # type: ignore[no-untyped-def]
-    import uvicorn
-
-    from copilot.api.app import create_app
-
+    """The app for a fresh data dir, with its worker thread (transcriptions run as in `copilot serve`)."""
     context.cache["transcriber"] = FasterWhisperTranscriber("auto", cache_dir=tmp_path, max_seconds=60)
-    port = _free_port()
-    config = uvicorn.Config(create_app(context), host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
+    url, srv = serve_in_thread(context)
     worker_thread, stop = worker.start_in_thread(context)
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
+    yield url
     stop.set()
-    srv.should_exit = True
-    thread.join(5)
+    srv.should_exit = True  # type: ignore[attr-defined]
     worker_thread.join(10)
 
 
-def test_voice_page_upload_highlight_confirm(server, context, small_org, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
+def test_voice_page_upload_highlight_confirm(server, page, context, small_org, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from copilot.auth import caller_from_row
     from copilot.db.schema import CustomerRow, UserRow
 
@@ -79,45 +44,39 @@ def test_voice_page_upload_highlight_confirm(server, context, small_org, tmp_pat
         context, rep, cid, "王总说他们最关注能耗成本。预算大概五十万。西门子上周也来过。"
     )
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 1100})
-        page.goto(f"{server}/app")
-        page.evaluate("key => localStorage.setItem('copilot_api_key', key)", small_org.keys["east.rep"])
-        page.goto(f"{server}/app/customers/{cid}/voice")
-        page.wait_for_selector("#transcript mark")
-        marks = page.locator("#transcript mark")
-        assert marks.count() == 3
-        assert "关注能耗成本" in marks.first.inner_text()
-        energy = page.locator("li.tag-card[data-tag='cares_energy_cost']")
-        energy.locator("button.confirm").click()
-        page.wait_for_selector("li.tag-card.confirmed[data-tag='cares_energy_cost']")
-        page.wait_for_selector("#transcript mark.confirmed")
-        page.locator("li.tag-card[data-tag='competitor'] button.reject").click()
-        page.wait_for_selector("li.tag-card.rejected[data-tag='competitor']")
-        assert page.locator("#transcript mark").count() == 2  # a rejected tag is no longer highlighted
-        page.wait_for_function("document.querySelector('#profile').innerText.includes('关注能耗成本')")
+    sign_in(page, server, small_org.keys["east.rep"], f"/app/customers/{cid}/voice")
+    page.wait_for_selector("#transcript mark")
+    marks = page.locator("#transcript mark")
+    assert marks.count() == 3
+    assert "关注能耗成本" in marks.first.inner_text()
+    energy = page.locator("li.tag-card[data-tag='cares_energy_cost']")
+    energy.locator("button.confirm").click()
+    page.wait_for_selector("li.tag-card.confirmed[data-tag='cares_energy_cost']")
+    page.wait_for_selector("#transcript mark.confirmed")
+    page.locator("li.tag-card[data-tag='competitor'] button.reject").click()
+    page.wait_for_selector("li.tag-card.rejected[data-tag='competitor']")
+    assert page.locator("#transcript mark").count() == 2  # a rejected tag is no longer highlighted
+    page.wait_for_function("document.querySelector('#profile').innerText.includes('关注能耗成本')")
 
-        # upload a browser recording (webm/opus): queued -> tagged by the worker, spans in seconds
-        page.set_input_files("#file", str(FIXTURES / "phrase.webm"))
-        page.select_option("#language", "en")
-        page.click("#upload-form button[type=submit]")
-        page.wait_for_function(
-            "document.querySelector('#note-title').innerText.includes('phrase.webm')"
-            " && document.querySelector('#status').innerText === 'tagged'",
-            timeout=120_000,
-        )
-        page.wait_for_selector("li.tag-card[data-tag='budget']")
-        assert " s" in page.locator("li.tag-card[data-tag='budget'] a.seek").inner_text()
-        assert "energy" in page.locator("#transcript").inner_text().lower()
-        page.screenshot(path=str(tmp_path / "voice.png"), full_page=True)
-        Path("/tmp/issue10_voice_page.png").write_bytes((tmp_path / "voice.png").read_bytes())
+    # upload a browser recording (webm/opus): queued -> tagged by the worker, spans in seconds
+    page.set_input_files("#file", str(FIXTURES / "phrase.webm"))
+    page.select_option("#language", "en")
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_function(
+        "document.querySelector('#note-title').innerText.includes('phrase.webm')"
+        " && document.querySelector('#status').innerText === 'tagged'",
+        timeout=120_000,
+    )
+    page.wait_for_selector("li.tag-card[data-tag='budget']")
+    assert " s" in page.locator("li.tag-card[data-tag='budget'] a.seek").inner_text()
+    assert "energy" in page.locator("#transcript").inner_text().lower()
+    page.screenshot(path=str(tmp_path / "voice.png"), full_page=True)
+    Path("/tmp/issue10_voice_page.png").write_bytes((tmp_path / "voice.png").read_bytes())
 
-        # a file that is not audio: a clear error on the page, nothing queued
-        bad = tmp_path / "notes.mp3"
-        bad.write_text("not a recording")
-        page.set_input_files("#file", str(bad))
-        page.click("#upload-form button[type=submit]")
-        page.wait_for_function("document.querySelector('#form-error').innerText.length > 0")
-        assert "not audio" in page.locator("#form-error").inner_text()
-        browser.close()
+    # a file that is not audio: a clear error on the page, nothing queued
+    bad = tmp_path / "notes.mp3"
+    bad.write_text("not a recording")
+    page.set_input_files("#file", str(bad))
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_function("document.querySelector('#form-error').innerText.length > 0")
+    assert "not audio" in page.locator("#form-error").inner_text()

@@ -116,7 +116,7 @@ def test_audio_note_is_transcribed_by_the_worker_with_seconds_as_evidence(
         context.settings.data_dir / "uploads" / "voice" / queued.file_sha256[:2] / f"{queued.file_sha256}.ogg"
     )
     assert stored.read_bytes() == data
-    assert worker.run_once(context) == 1
+    assert worker.run_once(context) >= 1  # other engines' periodic tasks may run in the same pass
     note = voice_notes.get_note(context, system_caller(), note_id)
     assert note.status == "tagged" and note.progress == 1.0 and note.transcript.language == "en"
     assert 30 < note.duration < 45

@@ -23,6 +23,7 @@ ENGINE_MODULES: list[str] = [
     "copilot.dedup.service",
     "copilot.assignment.hooks",
     "services.triggers_scan",
+    "copilot.voice.jobs",
 ]
 
 

@@ -31,7 +31,7 @@ def create_app(context: AppContext | None = None) -> FastAPI:
 
 def api_routers() -> list:
     """Every API router, in the order they appear in the docs. Domains add theirs here."""
-    from copilot.api.routes import assignment, brief, dedup, handover, health, imports, org, records, stages
+    from copilot.api.routes import assignment, brief, dedup, handover, health, imports, org, records, stages, voice
 
     return [
         health.router,
@@ -43,4 +43,5 @@ def api_routers() -> list:
         assignment.router,
         handover.router,
         brief.router,
+        voice.router,
     ]

@@ -59,6 +59,11 @@ def serve(
         err.print(
             f"demo API key (admin): [bold]{key_file.read_text().strip()}[/]  — paste it on the sign-in page"
         )
+    from copilot.worker import start_in_thread
+
+    # the in-process worker (see copilot.worker.start_in_thread): queued jobs such as voice-note
+    # transcriptions run while the server is up, without a separate `copilot worker`
+    start_in_thread(ctx)
     uvicorn.run(create_app(ctx), host=host, port=port, log_level=ctx.settings.log_level.lower())
 
 
@@ -274,7 +279,14 @@ def _register_domain_commands() -> None:
 
 
 # Domains add their CLI module here (e.g. "copilot.assignment.cli").
-DOMAIN_CLI_MODULES: list[str] = ["copilot.stages.cli", "copilot.dedup.cli", "copilot.assignment.cli", "copilot.handover.cli"]
+DOMAIN_CLI_MODULES: list[str] = [
+    "copilot.stages.cli",
+    "copilot.dedup.cli",
+    "copilot.assignment.cli",
+    "copilot.handover.cli",
+    "copilot.voice.cli",
+    "copilot.voice.tags_cli",
+]
 _register_domain_commands()
 
 import copilot.cli.brief  # noqa: E402,F401 - `copilot brief` and `copilot triggers` (top-level commands)

@@ -49,6 +49,7 @@ EXTRA_STEPS: list[tuple[str, str]] = [
     ("assignment", "copilot.assignment.demo:load_assignment"),
     ("stages", "copilot.stages.demo:load_stages"),
     ("handover", "copilot.handover.demo:load_handover_demo"),
+    ("voice", "copilot.voice.demo:load_voice_demo"),
 ]
 
 

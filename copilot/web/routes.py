@@ -24,6 +24,7 @@ PAGES: list[tuple[str, str, str]] = [
     ("/app/stages", "stages_health.html", "Stage health"),
     ("/app/handover/{customer_id}", "handover_map.html", "Relationship map"),
     ("/app/handover/{customer_id}/practice", "handover_practice.html", "Practice"),
+    ("/app/customers/{customer_id}/voice", "voice.html", "Voice notes"),
 ]
 
 

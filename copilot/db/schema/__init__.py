@@ -21,6 +21,7 @@ from copilot.db.schema.core import (
 from copilot.db.schema.dedup import MergeRow
 from copilot.db.schema.handover import HandoverPackageRow, PracticeSessionRow
 from copilot.db.schema.stages import StageEvidenceRow, StageHoldRow, StagePaymentRow, StagePipelineRow
+from copilot.db.schema.voice import ProfileTagRow, VoiceNoteRow
 
 __all__ = [
     "ActivityRow",
@@ -40,6 +41,7 @@ __all__ = [
     "MergeRow",
     "OpportunityRow",
     "PracticeSessionRow",
+    "ProfileTagRow",
     "SignalRow",
     "StageEvidenceRow",
     "StageHistoryRow",
@@ -50,4 +52,5 @@ __all__ = [
     "TriggerCardRow",
     "TriggerRuleRow",
     "UserRow",
+    "VoiceNoteRow",
 ]

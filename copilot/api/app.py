@@ -31,6 +31,7 @@ def create_app(context: AppContext | None = None) -> FastAPI:
 
 def api_routers() -> list:
     """Every API router, in the order they appear in the docs. Domains add theirs here."""
-    from copilot.api.routes import health, imports, org, records, stages
+    from copilot.api.routes import health, imports, inspection, org, records, stages
 
-    return [health.router, org.router, *records.all_record_routers(), imports.router, stages.router]
+    # inspection before records: /leads/flow must win over /leads/{id}
+    return [health.router, inspection.router, org.router, *records.all_record_routers(), imports.router, stages.router]

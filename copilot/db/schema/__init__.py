@@ -16,6 +16,7 @@ from copilot.db.schema.core import (
     TodoRow,
     UserRow,
 )
+from copilot.db.schema.health import HealthReportRow, MarketingLeadRow
 from copilot.db.schema.stages import StageEvidenceRow, StageHoldRow, StagePaymentRow, StagePipelineRow
 
 __all__ = [
@@ -26,8 +27,10 @@ __all__ = [
     "ContractRow",
     "CustomerRow",
     "DepartmentRow",
+    "HealthReportRow",
     "JobRow",
     "LeadRow",
+    "MarketingLeadRow",
     "OpportunityRow",
     "SignalRow",
     "StageEvidenceRow",

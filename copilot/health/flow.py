@@ -122,7 +122,7 @@ def _drop(
             "reason": f"marked invalid: {lead.invalid_reason or 'no reason given'}",
             "rule": None,
         }
-    for key, (predicate, label) in checks.items():
+    for predicate, label in checks.values():
         if predicate(lead, at):
             return {"step": "validated", "reason": label, "rule": None}
     graded = lead.grade is not None or (first is not None and (first.steps or {}).get("grade") is not None)

@@ -65,6 +65,7 @@ def build_world(ctx) -> World:  # type: ignore[no-untyped-def]
                 email=kw.pop("email", f"{key.lower()}@corp.cn"),
                 created_at=created,
                 updated_at=created,
+                department_id=east.department_id,
                 **kw,
             )
             session.add(row)

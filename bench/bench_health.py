@@ -78,7 +78,15 @@ def generate(data_dir: Path, customers: int, leads: int, opportunities: int) -> 
             for i in range(start, min(customers, start + chunk)):
                 owner, dept = reps[i % len(reps)]
                 base = i if rng.random() > 0.01 else max(0, i - 1)  # ~1% stored twice
-                values.append({"name": f"客户{base:06d}{names[base % 6]}有限公司", "name_key": f"客户{base:06d}{names[base % 6]}", "owner_id": owner, "department_id": dept, "external_id": f"B-C-{i}"})
+                values.append(
+                    {
+                        "name": f"客户{base:06d}{names[base % 6]}有限公司",
+                        "name_key": f"客户{base:06d}{names[base % 6]}",
+                        "owner_id": owner,
+                        "department_id": dept,
+                        "external_id": f"B-C-{i}",
+                    }
+                )
             _insert(session, caller, SPECS["customers"], values)
     sources = ["baidu", "website", "expo", "douyin", "wechat", "referral", "amazon"]
     marketing = []
@@ -88,18 +96,47 @@ def generate(data_dir: Path, customers: int, leads: int, opportunities: int) -> 
             for i in range(start, min(leads, start + chunk)):
                 owner, dept = reps[rng.randrange(len(reps))]
                 created = at - timedelta(seconds=rng.randint(0, 90 * 86400))
-                assigned = created + timedelta(seconds=rng.choice([5, 20, 45, 80, 120, 600])) if rng.random() > 0.03 else None
-                contacted = assigned + timedelta(hours=rng.uniform(0.5, 72)) if assigned and rng.random() < 0.7 else None
+                assigned = (
+                    created + timedelta(seconds=rng.choice([5, 20, 45, 80, 120, 600]))
+                    if rng.random() > 0.03
+                    else None
+                )
+                contacted = (
+                    assigned + timedelta(hours=rng.uniform(0.5, 72))
+                    if assigned and rng.random() < 0.7
+                    else None
+                )
                 phone = "13800138000" if rng.random() < 0.02 else f"139{i:08d}"
                 source = sources[i % len(sources)]
-                values.append({
-                    "external_id": f"B-L-{i}", "source": source, "utm_source": source, "company": f"线索公司{i}",
-                    "phone": phone, "email": f"test{i}@test.com" if rng.random() < 0.02 else f"c{i}@corp.cn",
-                    "owner_id": owner if assigned else None, "department_id": dept, "grade": rng.choice("ABC"),
-                    "created_at": created, "updated_at": created, "assigned_at": assigned, "first_contact_at": contacted,
-                })
+                values.append(
+                    {
+                        "external_id": f"B-L-{i}",
+                        "source": source,
+                        "utm_source": source,
+                        "company": f"线索公司{i}",
+                        "phone": phone,
+                        "email": f"test{i}@test.com" if rng.random() < 0.02 else f"c{i}@corp.cn",
+                        "owner_id": owner if assigned else None,
+                        "department_id": dept,
+                        "grade": rng.choice("ABC"),
+                        "created_at": created,
+                        "updated_at": created,
+                        "assigned_at": assigned,
+                        "first_contact_at": contacted,
+                    }
+                )
                 if created > at - timedelta(days=8):
-                    marketing.append({"batch": "bench", "line": i + 2, "external_id": f"B-L-{i}", "utm_source": source, "phone": phone, "received_at": created, "imported_at": at})
+                    marketing.append(
+                        {
+                            "batch": "bench",
+                            "line": i + 2,
+                            "external_id": f"B-L-{i}",
+                            "utm_source": source,
+                            "phone": phone,
+                            "received_at": created,
+                            "imported_at": at,
+                        }
+                    )
                     if source == "baidu" and rng.random() < 0.2:
                         marketing.append({**marketing[-1], "external_id": None, "line": leads + i + 2})
             _insert(session, caller, SPECS["leads"], values)
@@ -113,22 +150,44 @@ def generate(data_dir: Path, customers: int, leads: int, opportunities: int) -> 
                 owner, dept = reps[rng.randrange(len(reps))]
                 won = rng.random() < 0.15
                 entered = at - timedelta(days=rng.uniform(0, 60))
-                values.append({
-                    "external_id": f"B-O-{i}", "customer_id": 1 + i % customers, "name": f"商机{i}", "amount": rng.choice([5, 10, 50, 100]) * 10000.0,
-                    "product": rng.choice(["MES", "WMS", "影像云"]), "stage": "首笔回款到账" if won else rng.choice(stages),
-                    "status": "won" if won else "open", "owner_id": owner, "department_id": dept,
-                    "stage_entered_at": entered, "created_at": entered, "updated_at": entered,
-                })
+                values.append(
+                    {
+                        "external_id": f"B-O-{i}",
+                        "customer_id": 1 + i % customers,
+                        "name": f"商机{i}",
+                        "amount": rng.choice([5, 10, 50, 100]) * 10000.0,
+                        "product": rng.choice(["MES", "WMS", "影像云"]),
+                        "stage": "首笔回款到账" if won else rng.choice(stages),
+                        "status": "won" if won else "open",
+                        "owner_id": owner,
+                        "department_id": dept,
+                        "stage_entered_at": entered,
+                        "created_at": entered,
+                        "updated_at": entered,
+                    }
+                )
             _insert(session, caller, SPECS["opportunities"], values)
     with ctx.db.transaction() as session:
         from sqlalchemy import select
 
         from copilot.db.schema import OpportunityRow
 
-        won = session.execute(select(OpportunityRow.id, OpportunityRow.amount).where(OpportunityRow.status == "won")).all()
+        won = session.execute(
+            select(OpportunityRow.id, OpportunityRow.amount).where(OpportunityRow.status == "won")
+        ).all()
         session.execute(
             StagePaymentRow.__table__.insert(),
-            [{"opportunity_id": w.id, "paid_on": at.date(), "amount": w.amount, "evidence_ids": [], "confirmed_at": at} for w in won if rng.random() < 0.8],
+            [
+                {
+                    "opportunity_id": w.id,
+                    "paid_on": at.date(),
+                    "amount": w.amount,
+                    "evidence_ids": [],
+                    "confirmed_at": at,
+                }
+                for w in won
+                if rng.random() < 0.8
+            ],
         )
     ctx.db.dispose()
     return time.perf_counter() - started
@@ -141,14 +200,51 @@ def run(quick: bool) -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp) / "data"
         generated = generate(data_dir, customers, leads, opps)
-        child = subprocess.run([sys.executable, "-c", CHILD, str(data_dir)], capture_output=True, text=True, timeout=1800)
+        child = subprocess.run(
+            [sys.executable, "-c", CHILD, str(data_dir)], capture_output=True, text=True, timeout=1800
+        )
         if child.returncode != 0:
             raise RuntimeError(child.stderr[-2000:])
         result = json.loads(child.stdout.strip().splitlines()[-1])
     return [
-        dict(area="health", metric=f"generate ({label}, bulk inserts)", value=round(generated, 1), unit="s", target="", ok=None),
-        dict(area="health", metric=f"full report ({label})", value=round(result["seconds"], 2), unit="s", target="≤ 30 s", ok=result["seconds"] <= 30),
-        dict(area="health", metric="render HTML + PDF", value=round(result["render_seconds"], 2), unit="s", target="", ok=None),
-        dict(area="health", metric="report process peak RSS", value=round(result["rss_mb"]), unit="MB", target="", ok=None),
-        dict(area="health", metric="check statuses", value=", ".join(f"{k}={v[0]}" for k, v in result["checks"].items()), unit="", target="", ok=None),
+        dict(
+            area="health",
+            metric=f"generate ({label}, bulk inserts)",
+            value=round(generated, 1),
+            unit="s",
+            target="",
+            ok=None,
+        ),
+        dict(
+            area="health",
+            metric=f"full report ({label})",
+            value=round(result["seconds"], 2),
+            unit="s",
+            target="≤ 30 s",
+            ok=result["seconds"] <= 30,
+        ),
+        dict(
+            area="health",
+            metric="render HTML + PDF",
+            value=round(result["render_seconds"], 2),
+            unit="s",
+            target="",
+            ok=None,
+        ),
+        dict(
+            area="health",
+            metric="report process peak RSS",
+            value=round(result["rss_mb"]),
+            unit="MB",
+            target="",
+            ok=None,
+        ),
+        dict(
+            area="health",
+            metric="check statuses",
+            value=", ".join(f"{k}={v[0]}" for k, v in result["checks"].items()),
+            unit="",
+            target="",
+            ok=None,
+        ),
     ]

@@ -74,11 +74,36 @@ def build_world(ctx) -> World:  # type: ignore[no-untyped-def]
 
         # --- week 2026-W47: latency sample (4 leads) -------------------------------------
         # W1: 30 s to owner, contacted after 2 h          -> within 90 s
-        lead("W1", at(16, 2), phone="13911110001", owner_id=rep, grade="A", assigned_at=at(16, 2, 0, 30), first_contact_at=at(16, 4))
+        lead(
+            "W1",
+            at(16, 2),
+            phone="13911110001",
+            owner_id=rep,
+            grade="A",
+            assigned_at=at(16, 2, 0, 30),
+            first_contact_at=at(16, 4),
+        )
         # W2: 60 s                                          -> within
-        lead("W2", at(17, 2), phone="13911110002", owner_id=rep, grade="B", assigned_at=at(17, 2, 1), first_contact_at=at(17, 5))
+        lead(
+            "W2",
+            at(17, 2),
+            phone="13911110002",
+            owner_id=rep,
+            grade="B",
+            assigned_at=at(17, 2, 1),
+            first_contact_at=at(17, 5),
+        )
         # W3: 300 s                                         -> miss
-        lead("W3", at(18, 2), phone="13911110003", utm_source="website", source="官网表单", owner_id=rep2, grade="B", assigned_at=at(18, 2, 5))
+        lead(
+            "W3",
+            at(18, 2),
+            phone="13911110003",
+            utm_source="website",
+            source="官网表单",
+            owner_id=rep2,
+            grade="B",
+            assigned_at=at(18, 2, 5),
+        )
         # W4: never assigned                                -> miss
         lead("W4", at(19, 2), phone="13911110004", utm_source="website", source="官网表单")
         # (M8 below also arrives this week, assigned at once -> within)
@@ -86,12 +111,36 @@ def build_world(ctx) -> World:  # type: ignore[no-untyped-def]
 
         # --- earlier in November: the metric definitions (all with owner, graded) ----------
         # M1 valid, contacted after 10 h: counted by every definition
-        lead("M1", at(2, 1), phone="13922220001", owner_id=rep, grade="A", assigned_at=at(2, 1), first_contact_at=at(2, 11))
-        lead("M2", at(3, 1), phone="13922220002", email="test1@test.com", owner_id=rep, grade="A", assigned_at=at(3, 1))
+        lead(
+            "M1",
+            at(2, 1),
+            phone="13922220001",
+            owner_id=rep,
+            grade="A",
+            assigned_at=at(2, 1),
+            first_contact_at=at(2, 11),
+        )
+        lead(
+            "M2",
+            at(3, 1),
+            phone="13922220002",
+            email="test1@test.com",
+            owner_id=rep,
+            grade="A",
+            assigned_at=at(3, 1),
+        )
         lead("M3", at(4, 1), phone="13800138000", owner_id=rep, grade="A", assigned_at=at(4, 1))
         lead("M4", at(5, 1), phone="12345", owner_id=rep, grade="A", assigned_at=at(5, 1))
         # M5 valid, first contact after 60 h: not crm_valid, but followed_up
-        lead("M5", at(6, 1), phone="13922220005", owner_id=rep, grade="A", assigned_at=at(6, 1), first_contact_at=at(8, 13))
+        lead(
+            "M5",
+            at(6, 1),
+            phone="13922220005",
+            owner_id=rep,
+            grade="A",
+            assigned_at=at(6, 1),
+            first_contact_at=at(8, 13),
+        )
         # M6 valid, never contacted
         lead("M6", at(7, 1), phone="13922220006", owner_id=rep, grade="A", assigned_at=at(7, 1))
         # M7 no contact details at all
@@ -113,7 +162,16 @@ def build_world(ctx) -> World:  # type: ignore[no-untyped-def]
             ],
             start=2,
         ):
-            session.add(MarketingLeadRow(batch="mkt.csv", line=line, external_id=ext, utm_source=source, phone=phone, received_at=when))
+            session.add(
+                MarketingLeadRow(
+                    batch="mkt.csv",
+                    line=line,
+                    external_id=ext,
+                    utm_source=source,
+                    phone=phone,
+                    received_at=when,
+                )
+            )
         # baidu: 3 here (W1, W2, M8) vs 4 marketing = -25 % (flagged, 1 unmatched marketing row); website 2 vs 2
 
         # --- opportunities (pipeline timeouts: 初步接触 7 d, 需求分析 10 d) -----------------
@@ -121,10 +179,19 @@ def build_world(ctx) -> World:  # type: ignore[no-untyped-def]
         session.add(customer)
         session.flush()
 
-        def opp(key: str, stage: str, entered: datetime, amount: float, status: str = "open", owner: int = rep) -> None:
+        def opp(
+            key: str, stage: str, entered: datetime, amount: float, status: str = "open", owner: int = rep
+        ) -> None:
             row = OpportunityRow(
-                customer_id=customer.id, name=key, amount=amount, stage=stage, status=status, owner_id=owner,
-                department_id=east.department_id, stage_entered_at=entered, created_at=entered - timedelta(days=1),
+                customer_id=customer.id,
+                name=key,
+                amount=amount,
+                stage=stage,
+                status=status,
+                owner_id=owner,
+                department_id=east.department_id,
+                stage_entered_at=entered,
+                created_at=entered - timedelta(days=1),
             )
             session.add(row)
             session.flush()

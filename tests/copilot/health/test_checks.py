@@ -5,15 +5,21 @@ from __future__ import annotations
 import pytest
 
 from copilot.auth import system_caller
+from copilot.errors import InvalidInput
 from copilot.health import report, sources, thresholds
 from copilot.health.checks import CHECKS
 from copilot.health.window import week
-from copilot.errors import InvalidInput
 
 
 def run(ctx, check: str, limit=None):  # type: ignore[no-untyped-def]
     with ctx.db.read() as session:
-        return CHECKS[check](session, system_caller(), week("2026-W47", ctx.settings.zone), thresholds.load()[check], limit=limit)
+        return CHECKS[check](
+            session,
+            system_caller(),
+            week("2026-W47", ctx.settings.zone),
+            thresholds.load()[check],
+            limit=limit,
+        )
 
 
 def test_week_window_is_local_monday_to_now(context, pinned) -> None:

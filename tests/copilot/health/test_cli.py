@@ -8,8 +8,7 @@ import pdfplumber
 import pytest
 from typer.testing import CliRunner
 
-from copilot.cli import app
-from copilot.cli import common
+from copilot.cli import app, common
 
 
 @pytest.fixture
@@ -23,7 +22,9 @@ def cli(context, monkeypatch):  # type: ignore[no-untyped-def]
 
 def test_report_writes_html_and_pdf(cli, world, tmp_path) -> None:  # type: ignore[no-untyped-def]
     html, pdf = tmp_path / "r.html", tmp_path / "r.pdf"
-    r = cli.invoke(app, ["health", "report", "--week", "2026-W47", "--json", "--html", str(html), "--pdf", str(pdf)])
+    r = cli.invoke(
+        app, ["health", "report", "--week", "2026-W47", "--json", "--html", str(html), "--pdf", str(pdf)]
+    )
     assert r.exit_code == 1, r.output  # a check fails -> exit 1 (for cron and CI)
     body = json.loads(r.stdout)
     assert body["week"] == "2026-W47" and body["status"] == "fail"
@@ -34,10 +35,18 @@ def test_report_writes_html_and_pdf(cli, world, tmp_path) -> None:  # type: igno
 
 def test_import_marketing_then_metrics(cli, world, tmp_path) -> None:  # type: ignore[no-untyped-def]
     export = tmp_path / "marketing.csv"
-    export.write_text("线索编号,来源,留资时间,电话\nX-1,baidu,2026-11-17 10:00,13900000001\nX-2,baidu,2026-11-17 11:00,13900000002\n", encoding="utf-8")
+    export.write_text(
+        "线索编号,来源,留资时间,电话\nX-1,baidu,2026-11-17 10:00,13900000001\nX-2,baidu,2026-11-17 11:00,13900000002\n",
+        encoding="utf-8",
+    )
     r = cli.invoke(app, ["import", "marketing-leads", str(export), "--json"])
     assert r.exit_code == 0, r.output
-    assert json.loads(r.stdout) == {"batch": "marketing.csv", "imported": 2, "replaced": 0, "span": ["2026-11-17T10:00:00+08:00", "2026-11-17T11:00:00+08:00"]}
+    assert json.loads(r.stdout) == {
+        "batch": "marketing.csv",
+        "imported": 2,
+        "replaced": 0,
+        "span": ["2026-11-17T10:00:00+08:00", "2026-11-17T11:00:00+08:00"],
+    }
     bad = tmp_path / "bad.csv"
     bad.write_text("来源,留资时间\nbaidu,yesterday\n", encoding="utf-8")
     r = cli.invoke(app, ["import", "marketing-leads", str(bad)])

@@ -48,7 +48,9 @@ def test_schedule_parsing_and_slot(context) -> None:  # type: ignore[no-untyped-
     # Asia/Shanghai: Friday 2026-11-20 15:59 local = 07:59 UTC -> not yet; 16:00 -> week 47
     assert delivery.weekly_slot(datetime(2026, 11, 20, 7, 59, tzinfo=UTC), context) is None
     assert delivery.weekly_slot(datetime(2026, 11, 20, 8, 0, tzinfo=UTC), context) == "2026-W47"
-    assert delivery.weekly_slot(datetime(2026, 11, 22, 15, 0, tzinfo=UTC), context) == "2026-W47"  # Sunday 23:00
+    assert (
+        delivery.weekly_slot(datetime(2026, 11, 22, 15, 0, tzinfo=UTC), context) == "2026-W47"
+    )  # Sunday 23:00
     assert delivery.weekly_slot(datetime(2026, 11, 22, 16, 0, tzinfo=UTC), context) is None  # Monday 00:00
 
 

@@ -17,7 +17,9 @@ def test_demo_report_fails_for_planted_reasons(demo_context) -> None:  # type: i
         if c.available:
             assert c.figure is not None and c.status in ("ok", "warn", "fail"), c.id
         else:  # only the engines not installed on this branch may be missing
-            assert c.id in ({"assignment"} if not have_traces else set()) | ({"duplicates"} if not have_dedup else set())
+            assert c.id in ({"assignment"} if not have_traces else set()) | (
+                {"duplicates"} if not have_dedup else set()
+            )
             assert c.display.startswith("not available: ")
     # planted: inactive zhao.lei still in 华东事业部
     assert checks["assignment"].status == "fail"
@@ -28,7 +30,10 @@ def test_demo_report_fails_for_planted_reasons(demo_context) -> None:  # type: i
     assert checks["source_consistency"].status == "fail"
     assert any("baidu" in r for r in checks["source_consistency"].reasons)
     # planted: 12 华东 deals flipped to won without payment
-    assert checks["forecast_gap"].status == "fail" and checks["forecast_gap"].details["won_unconfirmed_count"] >= 12
+    assert (
+        checks["forecast_gap"].status == "fail"
+        and checks["forecast_gap"].details["won_unconfirmed_count"] >= 12
+    )
     if have_dedup:  # planted duplicates (瑞金医院 17 times)
         assert checks["duplicates"].status == "fail"
     assert built.status == "fail"

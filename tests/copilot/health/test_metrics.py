@@ -34,10 +34,14 @@ def test_definitions_side_by_side(any_context, any_world) -> None:
     }
     # followed_up: W1, W2, M1, M5
     assert by["new_customer.followed_up"]["count"] == 4
-    placeholder = next(e for e in by["new_customer.crm_valid"]["exclusions"] if e["reason"] == "phone_placeholder")
+    placeholder = next(
+        e for e in by["new_customer.crm_valid"]["exclusions"] if e["reason"] == "phone_placeholder"
+    )
     assert [row["external_id"] for row in placeholder["rows"]] == ["T-M3"]
     alerts = {tuple(a["definitions"]): a for a in r["alerts"]}
-    assert alerts[("new_customer.marketing", "new_customer.crm_valid")]["deviation"] == round((3 - 11) / 11, 4)
+    assert alerts[("new_customer.marketing", "new_customer.crm_valid")]["deviation"] == round(
+        (3 - 11) / 11, 4
+    )
     assert ("new_customer.marketing", "new_customer.followed_up") in alerts  # 4 vs 11
 
 
@@ -46,7 +50,11 @@ def test_drill_down_to_one_reason(context, world) -> None:
     assert [e["reason"] for e in r["definitions"][0]["exclusions"]] == ["test_email"]
     assert r["definitions"][0]["exclusions"][0]["rows"][0]["email"] == "test1@test.com"
     counted = counts(context, definition="new_customer.crm_valid", reason="counted", limit=None)
-    assert sorted(x["external_id"] for x in counted["definitions"][0]["counted_rows"]) == ["T-M1", "T-W1", "T-W2"]
+    assert sorted(x["external_id"] for x in counted["definitions"][0]["counted_rows"]) == [
+        "T-M1",
+        "T-W1",
+        "T-W2",
+    ]
     with pytest.raises(NotFound):
         counts(context, definition="new_customer.nope")
 

@@ -18,7 +18,7 @@ def build(context):  # type: ignore[no-untyped-def]
 def test_html_is_self_contained(context, world, tmp_path) -> None:  # type: ignore[no-untyped-def]
     text = render.html(build(context))
     assert text.count("<svg") >= 3  # funnel, two trends, heat map
-    assert not re.search(r'<(script|link|img)\b', text)
+    assert not re.search(r"<(script|link|img)\b", text)
     assert not re.search(r'src="http', text)
     assert 'id="rows-lead_latency"' in text and "T-W4" in text  # the rows behind the figure
     assert 'href="#rows-source_consistency"' in text

@@ -34,4 +34,11 @@ def api_routers() -> list:
     from copilot.api.routes import health, imports, inspection, org, records, stages
 
     # inspection before records: /leads/flow must win over /leads/{id}
-    return [health.router, inspection.router, org.router, *records.all_record_routers(), imports.router, stages.router]
+    return [
+        health.router,
+        inspection.router,
+        org.router,
+        *records.all_record_routers(),
+        imports.router,
+        stages.router,
+    ]

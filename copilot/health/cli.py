@@ -154,6 +154,11 @@ def flow_cmd(
                 rule = f" [rule {d['rule']}]" if d["rule"] else ""
                 later = f" ({d['recovered_later']} recovered later)" if d["recovered_later"] else ""
                 out.print(f"    −{d['count']} {d['reason']}{rule}{later}")
+        for f in r["first_routing_failures"]:
+            out.print(
+                f"first routing decision failed: {f['count']} × {f['reason']} [rule {f['rule']}] "
+                f"({f['dropped_earlier']} dropped at an earlier step, {f['recovered_later']} recovered later)"
+            )
         for note in r["notes"]:
             out.print(f"note: {note}")
 

@@ -188,6 +188,26 @@ def lead_flow(session: Session, caller: auth.Caller, settings: Settings, start: 
             slot["recovered_later"] += int(bool(d.get("recovered_later")))
             if len(slot["lead_ids"]) < 50:
                 slot["lead_ids"].append(e["lead"].id)
+    # every lead whose first routing decision failed, whether or not an earlier step dropped it
+    # (a test lead stranded with the rest still counts here): the routing engine's own tally
+    stranded: dict[tuple[str, str | None], dict[str, Any]] = {}
+    for e in entries:
+        first = e["first"]
+        if first is None or first.outcome in ("assigned", "kept"):
+            continue
+        rule = first.rule_id or (first.steps or {}).get("matched_rule")
+        reason = trace_reason(first.outcome, first.steps or {})
+        slot = stranded.setdefault(
+            (reason, rule),
+            {"reason": reason, "rule": rule, "count": 0, "dropped_earlier": 0, "recovered_later": 0},
+        )
+        slot["count"] += 1
+        slot["dropped_earlier"] += int(
+            e["drop"] is not None and STEPS.index(e["drop"]["step"]) < STEPS.index("routed")
+        )
+        slot["recovered_later"] += int(
+            any(h.outcome in ("assigned", "kept", "fallback") for h in e["history"][1:])
+        )
     since_text = start.isoformat()
     steps = []
     for step in STEPS:
@@ -200,6 +220,7 @@ def lead_flow(session: Session, caller: auth.Caller, settings: Settings, start: 
         "as_of": now().isoformat(),
         "received": len(entries),
         "steps": steps,
+        "first_routing_failures": sorted(stranded.values(), key=lambda d: -d["count"]),
         "notes": [result["traces_note"]] if result["traces_note"] else [],
     }
 

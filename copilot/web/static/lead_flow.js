@@ -20,6 +20,7 @@
     if ($("since").value) params.set("since", $("since").value);
     const flow = await Copilot.api(`/leads/flow?${params}`);
     $("notes").textContent = flow.notes.join(" · ");
+    drawStranded(flow.first_routing_failures);
     const top = Math.max(1, ...flow.steps.map((s) => s.count));
     $("funnel").innerHTML = `<svg xmlns="http://www.w3.org/2000/svg" width="720" height="${flow.steps.length * 32 + 6}">` + flow.steps.map((s, i) => {
       const w = Math.max(2, (420 * s.count) / top), y = 4 + i * 32;
@@ -30,6 +31,12 @@
     $("drops").querySelector("tbody").innerHTML = flow.steps.flatMap((s) => s.drops.map((d) => `
       <tr><td>${Copilot.esc(s.label)}</td><td><a href="${Copilot.esc(d.drill)}" class="drop">${d.count}</a></td>
       <td>${Copilot.esc(d.reason)}</td><td>${Copilot.esc(d.rule || "—")}</td><td>${d.recovered_later}</td></tr>`)).join("") || `<tr><td colspan="5" class="muted">No drops.</td></tr>`;
+  }
+
+  function drawStranded(items) {
+    $("stranded").querySelector("tbody").innerHTML = items.map((f) => `
+      <tr><td>${f.count}</td><td>${Copilot.esc(f.reason)}</td><td>${Copilot.esc(f.rule || "—")}</td><td>${f.dropped_earlier}</td><td>${f.recovered_later}</td></tr>`).join("")
+      || `<tr><td colspan="5" class="muted">Every first routing decision assigned the lead.</td></tr>`;
   }
 
   document.addEventListener("click", (event) => {

@@ -37,3 +37,27 @@ def test_demo_report_fails_for_planted_reasons(demo_context) -> None:  # type: i
     if have_dedup:  # planted duplicates (瑞金医院 17 times)
         assert checks["duplicates"].status == "fail"
     assert built.status == "fail"
+
+
+def test_demo_flow_shows_the_stranded_leads(demo_context) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from copilot.clock import now
+    from copilot.health.flow import lead_flow
+
+    with demo_context.db.read() as session:
+        have_traces = sources.trace_table(session)[0] is not None
+        flow = lead_flow(session, system_caller(), demo_context.settings, now() - timedelta(days=120))
+    if not have_traces:
+        assert flow["notes"] and flow["first_routing_failures"] == []
+        return
+    # the assignment demo strands its first 417 Amazon leads on an empty team, then re-routes them
+    stranded = max(flow["first_routing_failures"], key=lambda f: f["count"])
+    assert (
+        stranded["count"] == 417 and stranded["rule"] and "no one who can receive leads" in stranded["reason"]
+    )
+    routed = next(s for s in flow["steps"] if s["step"] == "routed")
+    drop = next(d for d in routed["drops"] if d["reason"] == stranded["reason"])
+    assert drop["count"] == 417 - stranded["dropped_earlier"] and drop["drill"].startswith(
+        "/leads/flow/leads?"
+    )

@@ -33,3 +33,18 @@ def test_pdf_has_the_same_figures_in_cjk(context, world, tmp_path) -> None:  # t
     for check in built.checks:
         assert check.display in text, check.id
     assert "线索漏斗" in text and "T-W4" in text
+
+
+def test_pdf_falls_back_to_the_builtin_cid_font(context, world, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(render, "CJK_TTC", tmp_path / "missing.ttc")
+    render.cjk_font.cache_clear()
+    try:
+        assert render.cjk_font() == "STSong-Light"
+        path = render.pdf(build(context), tmp_path / "r.pdf")
+        with pdfplumber.open(path) as pdf:
+            fonts = {c["fontname"] for c in pdf.pages[0].chars}
+            text = pdf.pages[0].extract_text()
+        assert any("STSong" in f for f in fonts), fonts
+        assert "2026-W47" in text
+    finally:
+        render.cjk_font.cache_clear()

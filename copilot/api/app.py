@@ -31,7 +31,7 @@ def create_app(context: AppContext | None = None) -> FastAPI:
 
 def api_routers() -> list:
     """Every API router, in the order they appear in the docs. Domains add theirs here."""
-    from copilot.api.routes import health, imports, inspection, org, records, stages
+    from copilot.api.routes import assignment, dedup, health, imports, inspection, org, records, stages
 
     # inspection before records: /leads/flow must win over /leads/{id}
     return [
@@ -41,4 +41,6 @@ def api_routers() -> list:
         *records.all_record_routers(),
         imports.router,
         stages.router,
+        dedup.router,
+        assignment.router,
     ]

@@ -257,7 +257,13 @@ def _register_domain_commands() -> None:
 
 
 # Domains add their CLI module here (e.g. "copilot.assignment.cli").
-DOMAIN_CLI_MODULES: list[str] = ["copilot.stages.cli", "copilot.health.cli", "copilot.health.metrics_cli"]
+DOMAIN_CLI_MODULES: list[str] = [
+    "copilot.stages.cli",
+    "copilot.dedup.cli",
+    "copilot.assignment.cli",
+    "copilot.health.cli",
+    "copilot.health.metrics_cli",
+]
 # `copilot import KIND FILE` for kinds that are not CRM records: kind -> "module:function(file, as_json)".
 EXTRA_IMPORTERS: dict[str, str] = {"marketing-leads": "copilot.health.marketing:import_cli"}
 _register_domain_commands()

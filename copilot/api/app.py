@@ -31,7 +31,17 @@ def create_app(context: AppContext | None = None) -> FastAPI:
 
 def api_routers() -> list:
     """Every API router, in the order they appear in the docs. Domains add theirs here."""
-    from copilot.api.routes import assignment, dedup, health, imports, inspection, org, records, stages
+    from copilot.api.routes import (
+        assignment,
+        dedup,
+        handover,
+        health,
+        imports,
+        inspection,
+        org,
+        records,
+        stages,
+    )
 
     # inspection before records: /leads/flow must win over /leads/{id}
     return [
@@ -43,4 +53,5 @@ def api_routers() -> list:
         stages.router,
         dedup.router,
         assignment.router,
+        handover.router,
     ]

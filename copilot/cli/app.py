@@ -144,10 +144,33 @@ def users_list(as_json: JsonOpt = False) -> None:
 
 
 @users_app.command("deactivate")
-def users_deactivate(login: str, as_json: JsonOpt = False) -> None:
+def users_deactivate(
+    login: str,
+    handover_to: Annotated[
+        str | None,
+        typer.Option(
+            "--handover-to", help="Login of the user who takes over their customers (with handover packages)."
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Deactivate a user: they can no longer sign in or receive leads; their records stay."""
     from copilot import org
 
+    if handover_to:
+        from services.handover_practice import deactivate_and_hand_over
+
+        with context().db.transaction() as session:
+            report = deactivate_and_hand_over(session, system_caller(), login, handover_to)
+        emit(
+            report,
+            as_json,
+            lambda r: out.print(
+                f"deactivated {login}; handed over {len(r['handed_over'])} customers to {handover_to} "
+                f"(packages prepared; see `copilot handover map CUSTOMER`)"
+            ),
+        )
+        return
     with context().db.transaction() as session:
         user = org.deactivate_user(session, login)
     emit(user, as_json, lambda u: out.print(f"deactivated {u.login}"))
@@ -263,6 +286,7 @@ DOMAIN_CLI_MODULES: list[str] = [
     "copilot.assignment.cli",
     "copilot.health.cli",
     "copilot.health.metrics_cli",
+    "copilot.handover.cli",
 ]
 # `copilot import KIND FILE` for kinds that are not CRM records: kind -> "module:function(file, as_json)".
 EXTRA_IMPORTERS: dict[str, str] = {"marketing-leads": "copilot.health.marketing:import_cli"}

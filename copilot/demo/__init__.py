@@ -48,6 +48,7 @@ def _steps() -> list[tuple[str, DemoStep]]:
 EXTRA_STEPS: list[tuple[str, str]] = [
     ("assignment", "copilot.assignment.demo:load_assignment"),
     ("stages", "copilot.stages.demo:load_stages"),
+    ("handover", "copilot.handover.demo:load_handover_demo"),
     ("health", "copilot.health.demo:load_health"),
 ]
 

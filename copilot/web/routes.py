@@ -22,6 +22,8 @@ PAGES: list[tuple[str, str, str]] = [
     ("/app", "customers.html", "Customers"),
     ("/app/customers/{customer_id}", "customer.html", "Customer"),
     ("/app/stages", "stages_health.html", "Stage health"),
+    ("/app/handover/{customer_id}", "handover_map.html", "Relationship map"),
+    ("/app/handover/{customer_id}/practice", "handover_practice.html", "Practice"),
     ("/app/inspection", "inspection.html", "Weekly inspection"),
     ("/app/leads/flow", "lead_flow.html", "Lead flow"),
 ]

@@ -18,6 +18,7 @@ from copilot.db.schema.core import (
     UserRow,
 )
 from copilot.db.schema.dedup import MergeRow
+from copilot.db.schema.handover import HandoverPackageRow, PracticeSessionRow
 from copilot.db.schema.health import HealthReportRow, MarketingLeadRow
 from copilot.db.schema.stages import StageEvidenceRow, StageHoldRow, StagePaymentRow, StagePipelineRow
 
@@ -33,12 +34,14 @@ __all__ = [
     "ContractRow",
     "CustomerRow",
     "DepartmentRow",
+    "HandoverPackageRow",
     "HealthReportRow",
     "JobRow",
     "LeadRow",
     "MarketingLeadRow",
     "MergeRow",
     "OpportunityRow",
+    "PracticeSessionRow",
     "SignalRow",
     "StageEvidenceRow",
     "StageHistoryRow",

@@ -24,6 +24,7 @@ ENGINE_MODULES: list[str] = [
     "copilot.assignment.hooks",
     "services.triggers_scan",
     "copilot.voice.jobs",
+    "copilot.health.delivery",
 ]
 
 

@@ -31,10 +31,24 @@ def create_app(context: AppContext | None = None) -> FastAPI:
 
 def api_routers() -> list:
     """Every API router, in the order they appear in the docs. Domains add theirs here."""
-    from copilot.api.routes import assignment, brief, dedup, handover, health, imports, org, records, stages, voice
+    from copilot.api.routes import (
+        assignment,
+        brief,
+        dedup,
+        handover,
+        health,
+        imports,
+        inspection,
+        org,
+        records,
+        stages,
+        voice,
+    )
 
+    # inspection before records: /leads/flow must win over /leads/{id}
     return [
         health.router,
+        inspection.router,
         org.router,
         *records.all_record_routers(),
         imports.router,

@@ -207,6 +207,12 @@ def import_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Import records from CSV (UTF-8, BOM, GBK/GB18030) or JSONL; bad rows are reported, good rows imported."""
+    if entity in EXTRA_IMPORTERS:  # files that are not CRM records, e.g. marketing's lead export
+        import importlib
+
+        module_path, func = EXTRA_IMPORTERS[entity].split(":")
+        getattr(importlib.import_module(module_path), func)(file, as_json=as_json)
+        return
     from copilot.importing.service import import_file
 
     with progress(f"importing {entity}", file.stat().st_size) as advance:
@@ -286,7 +292,11 @@ DOMAIN_CLI_MODULES: list[str] = [
     "copilot.handover.cli",
     "copilot.voice.cli",
     "copilot.voice.tags_cli",
+    "copilot.health.cli",
+    "copilot.health.metrics_cli",
 ]
+# `copilot import KIND FILE` for kinds that are not CRM records: kind -> "module:function(file, as_json)".
+EXTRA_IMPORTERS: dict[str, str] = {"marketing-leads": "copilot.health.marketing:import_cli"}
 _register_domain_commands()
 
 import copilot.cli.brief  # noqa: E402,F401 - `copilot brief` and `copilot triggers` (top-level commands)

@@ -50,6 +50,7 @@ EXTRA_STEPS: list[tuple[str, str]] = [
     ("stages", "copilot.stages.demo:load_stages"),
     ("handover", "copilot.handover.demo:load_handover_demo"),
     ("voice", "copilot.voice.demo:load_voice_demo"),
+    ("health", "copilot.health.demo:load_health"),
 ]
 
 

@@ -25,6 +25,8 @@ PAGES: list[tuple[str, str, str]] = [
     ("/app/handover/{customer_id}", "handover_map.html", "Relationship map"),
     ("/app/handover/{customer_id}/practice", "handover_practice.html", "Practice"),
     ("/app/customers/{customer_id}/voice", "voice.html", "Voice notes"),
+    ("/app/inspection", "inspection.html", "Weekly inspection"),
+    ("/app/leads/flow", "lead_flow.html", "Lead flow"),
 ]
 
 

@@ -20,6 +20,7 @@ from copilot.db.schema.core import (
 )
 from copilot.db.schema.dedup import MergeRow
 from copilot.db.schema.handover import HandoverPackageRow, PracticeSessionRow
+from copilot.db.schema.health import HealthReportRow, MarketingLeadRow
 from copilot.db.schema.stages import StageEvidenceRow, StageHoldRow, StagePaymentRow, StagePipelineRow
 from copilot.db.schema.voice import ProfileTagRow, VoiceNoteRow
 
@@ -36,8 +37,10 @@ __all__ = [
     "CustomerRow",
     "DepartmentRow",
     "HandoverPackageRow",
+    "HealthReportRow",
     "JobRow",
     "LeadRow",
+    "MarketingLeadRow",
     "MergeRow",
     "OpportunityRow",
     "PracticeSessionRow",

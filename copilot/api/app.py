@@ -31,13 +31,14 @@ def create_app(context: AppContext | None = None) -> FastAPI:
 
 def api_routers() -> list:
     """Every API router, in the order they appear in the docs. Domains add theirs here."""
-    from copilot.api.routes import assignment, health, imports, org, records, stages
+    from copilot.api.routes import assignment, dedup, health, imports, org, records, stages
 
     return [
         health.router,
         org.router,
-        assignment.router,
         *records.all_record_routers(),
         imports.router,
         stages.router,
+        dedup.router,
+        assignment.router,
     ]

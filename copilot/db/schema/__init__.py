@@ -17,6 +17,7 @@ from copilot.db.schema.core import (
     TodoRow,
     UserRow,
 )
+from copilot.db.schema.dedup import MergeRow
 from copilot.db.schema.stages import StageEvidenceRow, StageHoldRow, StagePaymentRow, StagePipelineRow
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "DepartmentRow",
     "JobRow",
     "LeadRow",
+    "MergeRow",
     "OpportunityRow",
     "SignalRow",
     "StageEvidenceRow",

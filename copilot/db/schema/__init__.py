@@ -16,6 +16,7 @@ from copilot.db.schema.core import (
     TodoRow,
     UserRow,
 )
+from copilot.db.schema.ingest import IndexDocumentRow, TranscriptRow
 
 __all__ = [
     "ActivityRow",
@@ -25,11 +26,13 @@ __all__ = [
     "ContractRow",
     "CustomerRow",
     "DepartmentRow",
+    "IndexDocumentRow",
     "JobRow",
     "LeadRow",
     "OpportunityRow",
     "SignalRow",
     "StageHistoryRow",
     "TodoRow",
+    "TranscriptRow",
     "UserRow",
 ]

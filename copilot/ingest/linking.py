@@ -52,7 +52,7 @@ class CustomerLinker:
             self.by_id[cid] = ref
             if uscc:
                 self.by_uscc[uscc.upper()] = ref
-            key = key or normalise_company_name(name)
+            key = normalise_company_name(name) or key  # computed here: a stale stored key must not mislink
             if key:
                 self.by_key[key] = None if key in self.by_key and self.by_key[key] != ref else ref
 

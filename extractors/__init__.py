@@ -1,1 +1,1 @@
-"""Turning raw inputs (public pages, transcripts, PDFs, audio) into records and text with provenance."""
+"""Turning raw inputs (PDF, DOCX, scans, public pages, transcripts) into text, structure, positions and provenance."""

@@ -26,7 +26,10 @@ PAGES: list[tuple[str, str, str]] = [
 
 def _page(template: str, title: str):  # type: ignore[no-untyped-def]
     def render(request: Request) -> HTMLResponse:
-        return templates.TemplateResponse(request, template, {"title": title, "params": request.path_params})
+        settings = request.app.state.context.settings
+        return templates.TemplateResponse(
+            request, template, {"title": title, "params": request.path_params, "timezone": settings.timezone}
+        )
 
     return render
 

@@ -91,6 +91,23 @@ def ingest_transcripts(
     _finish(report, as_json)
 
 
+@app.command("contracts")
+def ingest_contracts(
+    path: PathArg,
+    customer: Annotated[
+        int | None, typer.Option("--customer", help="Customer id (default: the customer named on page 1).")
+    ] = None,
+    password: Annotated[str | None, typer.Option("--password", help="Password of encrypted PDFs.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Contract PDFs: clauses (第X条 / 1.1 / Article 5) indexed one per chunk with page and position."""
+    from copilot.ingest.contracts import CONTRACT_SUFFIXES, ingest_contract_files
+
+    files = _read_all(_collect(path, CONTRACT_SUFFIXES))
+    report = ingest_contract_files(context(), files, customer_id=customer, password=password)
+    _finish(report, as_json)
+
+
 def _collect(path: Path, suffixes: set[str]) -> list[Path]:
     from copilot.ingest.service import collect_files
 

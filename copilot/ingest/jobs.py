@@ -27,6 +27,10 @@ def run_index_job(context: AppContext, payload: dict[str, Any], progress: Progre
         service.index_signals(context, list(payload["signals"]), report)
     if payload.get("transcripts"):
         service.index_transcripts(context, list(payload["transcripts"]), report)
+    if payload.get("contracts"):
+        from copilot.ingest.contracts import index_contracts
+
+        index_contracts(context, list(payload["contracts"]), report)
     if report.index_deferred:  # still busy: let the job be retried
         from copilot.errors import Unavailable
 

@@ -20,7 +20,7 @@ from copilot.records.specs import SPECS
 
 router = APIRouter(tags=["ingest and search"])
 
-KINDS = ("signals", "transcripts")
+KINDS = ("signals", "transcripts", "contracts")
 MAX_FILES = 200
 
 
@@ -76,11 +76,12 @@ async def _files_from_request(request: Request, limit: int) -> list[tuple[str, b
     description=(
         "kind: signals (JSONL, RSS/Atom, saved HTML; JSON items are signal objects) or transcripts "
         "(text, `Speaker: text`, SRT, WebVTT, JSONL; JSON items have turns or text). Bad files and "
-        "lines are listed in `rejected` with the reason; the rest is ingested and indexed."
+        "lines are listed in `rejected` with the reason; the rest is ingested and indexed. contracts: PDF files "
+        "(multipart only); clauses are indexed with page and bbox; non-PDF, encrypted, empty and scanned files are rejected."
     ),
 )
 async def ingest(
-    kind: Literal["signals", "transcripts"],
+    kind: Literal["signals", "transcripts", "contracts"],
     request: Request,
     context: ContextDep,
     caller: CallerDep,
@@ -100,6 +101,14 @@ async def ingest(
     if customer_id is not None:
         with context.db.read() as session:
             records.get_row(session, caller, SPECS["customers"], customer_id)  # visible to the caller?
+    if kind == "contracts":
+        from copilot.ingest.contracts import ingest_contract_files
+
+        if request.headers.get("content-type", "").startswith("application/json"):
+            raise InvalidInput(
+                "contracts are uploaded as multipart files (field 'file')", details={"field": "file"}
+            )
+        return await run_in_threadpool(ingest_contract_files, context, files, customer_id=customer_id)
     return await run_in_threadpool(service.ingest_transcript_files, context, files, customer_id=customer_id)
 
 

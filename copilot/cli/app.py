@@ -59,7 +59,18 @@ def serve(
         err.print(
             f"demo API key (admin): [bold]{key_file.read_text().strip()}[/]  — paste it on the sign-in page"
         )
-    uvicorn.run(create_app(ctx), host=host, port=port, log_level=ctx.settings.log_level.lower())
+    # the server owns the embedded search index, so the worker (indexing, optimize) runs in-process
+    from copilot.worker import start_in_thread
+
+    thread, stop = start_in_thread(ctx)
+    try:
+        uvicorn.run(create_app(ctx), host=host, port=port, log_level=ctx.settings.log_level.lower())
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+        from retrieval.index import close_store
+
+        close_store(ctx)  # flush and release the shard for the next process
 
 
 @app.command("worker")

@@ -262,5 +262,5 @@ def _register_domain_commands() -> None:
 
 
 # Domains add their CLI module here (e.g. "copilot.assignment.cli").
-DOMAIN_CLI_MODULES: list[str] = ["copilot.ingest.cli"]
+DOMAIN_CLI_MODULES: list[str] = ["copilot.stages.cli", "copilot.ingest.cli"]
 _register_domain_commands()

@@ -45,7 +45,10 @@ def _steps() -> list[tuple[str, DemoStep]]:
 
 
 # Domains add (name, "module:function") here, in the order they must run.
-EXTRA_STEPS: list[tuple[str, str]] = [("signals", "copilot.ingest.demo:load_signals_step")]
+EXTRA_STEPS: list[tuple[str, str]] = [
+    ("stages", "copilot.stages.demo:load_stages"),
+    ("signals", "copilot.ingest.demo:load_signals_step"),
+]
 
 
 def load_demo(

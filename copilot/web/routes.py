@@ -21,6 +21,7 @@ templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
 PAGES: list[tuple[str, str, str]] = [
     ("/app", "customers.html", "Customers"),
     ("/app/customers/{customer_id}", "customer.html", "Customer"),
+    ("/app/stages", "stages_health.html", "Stage health"),
 ]
 
 

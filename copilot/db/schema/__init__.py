@@ -17,6 +17,7 @@ from copilot.db.schema.core import (
     UserRow,
 )
 from copilot.db.schema.ingest import IndexDocumentRow, TranscriptRow
+from copilot.db.schema.stages import StageEvidenceRow, StageHoldRow, StagePaymentRow, StagePipelineRow
 
 __all__ = [
     "ActivityRow",
@@ -31,7 +32,11 @@ __all__ = [
     "LeadRow",
     "OpportunityRow",
     "SignalRow",
+    "StageEvidenceRow",
     "StageHistoryRow",
+    "StageHoldRow",
+    "StagePaymentRow",
+    "StagePipelineRow",
     "TodoRow",
     "TranscriptRow",
     "UserRow",

@@ -12,6 +12,7 @@ customers `copilot.auth.customer_scope` lets them see, plus unlinked public-sour
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +29,25 @@ from retrieval.sparse import encode_query
 from retrieval.store import Mode, SearchFilter, StoredHit
 
 MAX_LIMIT = 100
+MIN_DENSE_WEIGHT = 0.05
+
+_CJK_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
+
+
+def fusion_weights(query: str) -> tuple[float, float]:
+    """RRF weights (sparse, dense) for a query: dense counts as much as the query is Latin script.
+
+    Why: the bundled encoder cannot read Chinese (39% [UNK], cosine 0.10 to a translation), and
+    the eval shows equal-weight RRF drags zh recall@10 from 0.97 (sparse) to 0.87. The dense
+    weight is the square of the Latin share of the query's units (CJK characters, Latin words),
+    floored at 0.05: an English query fuses both sides fully, a Chinese one leans on BM25.
+    (Weights stay <= 1: qdrant-edge 0.9 does not treat weights above 1 as plain multipliers.)
+    """
+    cjk = len(_CJK_CHAR.findall(query))
+    latin = len(_LATIN_WORD.findall(query))
+    share = latin / (latin + cjk) if latin + cjk else 1.0
+    return 1.0, max(MIN_DENSE_WEIGHT, share * share)
 
 
 class Hit(BaseModel):
@@ -158,7 +178,8 @@ def search(
     text = expand_query(query).query if expand else query
     dense = embedder_for(context).embed([text])[0] if mode != "sparse" else None
     sparse = encode_query(text) if mode != "dense" else None
-    stored = get_store(context).query(dense, sparse, flt, limit, mode)
+    weights = fusion_weights(query) if mode == "hybrid" else None
+    stored = get_store(context).query(dense, sparse, flt, limit, mode, weights)
     return [Hit.from_stored(h) for h in stored]
 
 

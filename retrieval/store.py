@@ -93,6 +93,7 @@ class VectorStore(Protocol):
         filter: SearchFilter,
         limit: int,
         mode: Mode = "hybrid",
+        weights: tuple[float, float] | None = None,
     ) -> list[StoredHit]: ...
     def scroll(self, filter: SearchFilter, limit: int) -> list[StoredHit]: ...
     def count(self, filter: SearchFilter | None = None) -> int: ...
@@ -238,7 +239,9 @@ class EdgeStore:
         filter: SearchFilter,
         limit: int,
         mode: Mode = "hybrid",
+        weights: tuple[float, float] | None = None,
     ) -> list[StoredHit]:
+        """`weights` = (sparse, dense) for the RRF fusion; None = equal."""
         q = self._q
         flt = self._filter(filter)
         dense_q = q.Query.Nearest([float(x) for x in dense], using=DENSE) if dense is not None else None
@@ -259,8 +262,13 @@ class EdgeStore:
             prefetches = [q.Prefetch(limit=_prefetch_limit(limit), query=sparse_q, filter=flt)]
             if dense_q is not None:
                 prefetches.append(q.Prefetch(limit=_prefetch_limit(limit), query=dense_q, filter=flt))
+            fusion = (
+                q.Fusion.Rrf(k=RRF_K, weights=list(weights)[: len(prefetches)])
+                if weights
+                else q.Fusion.Rrf(k=RRF_K)
+            )
             request = q.QueryRequest(
-                limit=limit, prefetches=prefetches, query=q.Fusion.Rrf(k=RRF_K), filter=flt, with_payload=True
+                limit=limit, prefetches=prefetches, query=fusion, filter=flt, with_payload=True
             )
         points = self._shard.query(request)
         return [StoredHit(id=str(p.id), score=float(p.score), payload=dict(p.payload or {})) for p in points]
@@ -398,6 +406,7 @@ class ServerStore:
         filter: SearchFilter,
         limit: int,
         mode: Mode = "hybrid",
+        weights: tuple[float, float] | None = None,
     ) -> list[StoredHit]:
         m = self._m
         flt = self._filter(filter)
@@ -433,7 +442,11 @@ class ServerStore:
             response = self.client.query_points(
                 self.collection,
                 prefetch=prefetch,
-                query=m.FusionQuery(fusion=m.Fusion.RRF),
+                query=(
+                    m.RrfQuery(rrf=m.Rrf(k=RRF_K, weights=list(weights)[: len(prefetch)]))
+                    if weights
+                    else m.FusionQuery(fusion=m.Fusion.RRF)
+                ),
                 query_filter=flt,
                 limit=limit,
                 with_payload=True,

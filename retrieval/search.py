@@ -29,7 +29,7 @@ from retrieval.sparse import encode_query
 from retrieval.store import Mode, SearchFilter, StoredHit
 
 MAX_LIMIT = 100
-MIN_DENSE_WEIGHT = 0.05
+MIN_DENSE_WEIGHT = 0.0025
 
 _CJK_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
@@ -41,7 +41,7 @@ def fusion_weights(query: str) -> tuple[float, float]:
     Why: the bundled encoder cannot read Chinese (39% [UNK], cosine 0.10 to a translation), and
     the eval shows equal-weight RRF drags zh recall@10 from 0.97 (sparse) to 0.87. The dense
     weight is the square of the Latin share of the query's units (CJK characters, Latin words),
-    floored at 0.05: an English query fuses both sides fully, a Chinese one leans on BM25.
+    floored at 0.0025: an English query fuses both sides fully, a Chinese one leans on BM25.
     (Weights stay <= 1: qdrant-edge 0.9 does not treat weights above 1 as plain multipliers.)
     """
     cjk = len(_CJK_CHAR.findall(query))

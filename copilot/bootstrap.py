@@ -25,6 +25,7 @@ ENGINE_MODULES: list[str] = [
     "services.triggers_scan",
     "copilot.voice.jobs",
     "copilot.health.delivery",
+    "copilot.ingest.jobs",
 ]
 
 

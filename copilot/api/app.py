@@ -38,6 +38,7 @@ def api_routers() -> list:
         handover,
         health,
         imports,
+        ingest,
         inspection,
         org,
         records,
@@ -58,4 +59,5 @@ def api_routers() -> list:
         handover.router,
         brief.router,
         voice.router,
+        ingest.router,
     ]

@@ -59,12 +59,18 @@ def serve(
         err.print(
             f"demo API key (admin): [bold]{key_file.read_text().strip()}[/]  — paste it on the sign-in page"
         )
+    # the server owns the embedded search index, so the worker (indexing, optimize) runs in-process
     from copilot.worker import start_in_thread
 
-    # the in-process worker (see copilot.worker.start_in_thread): queued jobs such as voice-note
-    # transcriptions run while the server is up, without a separate `copilot worker`
-    start_in_thread(ctx)
-    uvicorn.run(create_app(ctx), host=host, port=port, log_level=ctx.settings.log_level.lower())
+    thread, stop = start_in_thread(ctx)
+    try:
+        uvicorn.run(create_app(ctx), host=host, port=port, log_level=ctx.settings.log_level.lower())
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+        from retrieval.index import close_store
+
+        close_store(ctx)  # flush and release the shard for the next process
 
 
 @app.command("worker")
@@ -294,6 +300,7 @@ DOMAIN_CLI_MODULES: list[str] = [
     "copilot.voice.tags_cli",
     "copilot.health.cli",
     "copilot.health.metrics_cli",
+    "copilot.ingest.cli",
 ]
 # `copilot import KIND FILE` for kinds that are not CRM records: kind -> "module:function(file, as_json)".
 EXTRA_IMPORTERS: dict[str, str] = {"marketing-leads": "copilot.health.marketing:import_cli"}

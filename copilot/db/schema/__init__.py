@@ -21,6 +21,7 @@ from copilot.db.schema.core import (
 from copilot.db.schema.dedup import MergeRow
 from copilot.db.schema.handover import HandoverPackageRow, PracticeSessionRow
 from copilot.db.schema.health import HealthReportRow, MarketingLeadRow
+from copilot.db.schema.ingest import IndexDocumentRow, TranscriptRow
 from copilot.db.schema.stages import StageEvidenceRow, StageHoldRow, StagePaymentRow, StagePipelineRow
 from copilot.db.schema.voice import ProfileTagRow, VoiceNoteRow
 
@@ -38,6 +39,7 @@ __all__ = [
     "DepartmentRow",
     "HandoverPackageRow",
     "HealthReportRow",
+    "IndexDocumentRow",
     "JobRow",
     "LeadRow",
     "MarketingLeadRow",
@@ -54,6 +56,7 @@ __all__ = [
     "TodoRow",
     "TriggerCardRow",
     "TriggerRuleRow",
+    "TranscriptRow",
     "UserRow",
     "VoiceNoteRow",
 ]

@@ -1,0 +1,1 @@
+"""Turning raw inputs (PDF, DOCX, scans, public sources) into text, structure and positions."""

@@ -24,14 +24,17 @@ def read_docx(path: str | Path | bytes, *, name: str | None = None) -> PdfDocume
     if not data:
         raise InvalidInput(f"{name} is empty (0 bytes).", details={**details, "reason": "empty"})
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise InvalidInput(f"{name} is not a DOCX file (not a zip package).", details={**details, "reason": "not_docx"})
+        raise InvalidInput(
+            f"{name} is not a DOCX file (not a zip package).", details={**details, "reason": "not_docx"}
+        )
     import docx
 
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:
         raise InvalidInput(
-            f"{name} cannot be read as DOCX ({exc.__class__.__name__}: {exc}).", details={**details, "reason": "damaged"}
+            f"{name} cannot be read as DOCX ({exc.__class__.__name__}: {exc}).",
+            details={**details, "reason": "damaged"},
         ) from exc
     lines = [
         Line(text=p.text.strip(), page=1, paragraph=i)

@@ -43,7 +43,9 @@ def ocr_page_image(image) -> list[tuple[str, tuple[float, float, float, float], 
     return out
 
 
-def ocr_document(doc: PdfDocument, data: bytes, *, password: str | None = None, dpi: int = DPI) -> PdfDocument:
+def ocr_document(
+    doc: PdfDocument, data: bytes, *, password: str | None = None, dpi: int = DPI
+) -> PdfDocument:
     """Fill the scanned pages of `doc` (read from `data`) with OCR'd lines; others are kept."""
     import pypdfium2 as pdfium
 

@@ -26,8 +26,12 @@ class Flag(BaseModel):
     clause: str = Field(description="Clause number ('5.2'; '' for the preamble).")
     clause_title: str = ""
     page: int | None = Field(None, description="First page of the quote (None for DOCX input).")
-    bbox: BBox | None = Field(None, description="Box of the quote's lines on `page` (PDF points, top-left origin).")
-    boxes: list[FlagBox] = Field(default_factory=list, description="One box per page when the quote crosses pages.")
+    bbox: BBox | None = Field(
+        None, description="Box of the quote's lines on `page` (PDF points, top-left origin)."
+    )
+    boxes: list[FlagBox] = Field(
+        default_factory=list, description="One box per page when the quote crosses pages."
+    )
     paragraphs: list[int] = Field(default_factory=list, description="DOCX paragraph indexes of the quote.")
     quote: str = Field(description="The exact text of the clause that raised the flag.")
     start: int = Field(0, description="Offset of the quote in the clause text.")
@@ -58,7 +62,9 @@ class ReviewSummary(BaseModel):
     payment_terms_days: list[float] = Field(default_factory=list)
     governing_law_and_venue: list[str] = Field(default_factory=list)
     renewal: str | None = None
-    counts: dict[str, int] = Field(default_factory=dict, description="Flags (and missing clauses) by severity.")
+    counts: dict[str, int] = Field(
+        default_factory=dict, description="Flags (and missing clauses) by severity."
+    )
     pages: int = 0
     clauses: int = 0
     language: str = "zh"

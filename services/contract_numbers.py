@@ -23,9 +23,21 @@ _EN_UNITS = {
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
     "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
 }  # fmt: skip
-_EN_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_EN_TENS = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
 _EN_WORD = "|".join(list(_EN_UNITS) + list(_EN_TENS) + ["hundred", "and"])
-_EN_RUN = re.compile(rf"\b((?:{_EN_WORD})(?:[\s-]+(?:{_EN_WORD}))*)\b(?=\s*\(?\d*\)?\s*(?:calendar\s+|business\s+|working\s+)?(?:days?|months?|years?|weeks?))", re.I)
+_EN_RUN = re.compile(
+    rf"\b((?:{_EN_WORD})(?:[\s-]+(?:{_EN_WORD}))*)\b(?=\s*\(?\d*\)?\s*(?:calendar\s+|business\s+|working\s+)?(?:days?|months?|years?|weeks?))",
+    re.I,
+)
 
 
 def _en_int(words: str) -> int | None:
@@ -141,7 +153,11 @@ def payment_days(
             if re.search(r"第\s*$", before):
                 continue
             days, business = _days(float(m.group("n")), m.group("u"), business_day_factor)
-            tag = "month_end" if "月结" in before else ("invoice" if re.search(r"票到|票后|到票|收票|开票", before) else "")
+            tag = (
+                "month_end"
+                if "月结" in before
+                else ("invoice" if re.search(r"票到|票后|到票|收票|开票", before) else "")
+            )
             figures.append((tag, days, m.group(0), business))
         for m in re.finditer(r"\bnet\s*(\d{2,3})\b", seg, re.I):
             figures.append(("", float(m.group(1)), m.group(0), False))
@@ -163,7 +179,10 @@ def payment_days(
 
 _RATE_ZH = re.compile(r"(千分之|万分之|百分之)([\d.]+)")
 _RATE_PCT = re.compile(r"([\d.]+)\s*(?:%|％|‰)")
-_DAILY = re.compile(r"每(?:逾期|迟延|延迟)?(?:一|1)?(?:日|天)|按日|日(?:计|息)|(?:per|for\s+each|for\s+every|each)\s+(?:full\s+)?(?:calendar\s+)?(?:day|week)", re.I)
+_DAILY = re.compile(
+    r"每(?:逾期|迟延|延迟)?(?:一|1)?(?:日|天)|按日|日(?:计|息)|(?:per|for\s+each|for\s+every|each)\s+(?:full\s+)?(?:calendar\s+)?(?:day|week)",
+    re.I,
+)
 _CAP = re.compile(
     r"(?:累计|总额|最高|合计|总计|总和|上限)[^。；;]{0,25}?(?:不(?:得)?(?:超过|高于)|为|以)[^。；;\d]{0,20}?([\d.]+)\s*[%％]"
     r"|以[^。；;\d]{0,20}?([\d.]+)\s*[%％]为(?:限|上限)"
@@ -181,7 +200,11 @@ def _rate_in(text: str) -> tuple[float, str] | None:
         base = {"千分之": 0.1, "万分之": 0.01, "百分之": 1.0}[m.group(1)]
         return float(m.group(2)) * base, m.group(0)
     for m in _RATE_PCT.finditer(text):
-        if not re.match(r"[\d.]+\s*[%％‰]\s*(?:的|of\s+the|of)?\s*(?:增值税|VAT|tax)", m.group(0) + text[m.end() : m.end() + 12], re.I):
+        if not re.match(
+            r"[\d.]+\s*[%％‰]\s*(?:的|of\s+the|of)?\s*(?:增值税|VAT|tax)",
+            m.group(0) + text[m.end() : m.end() + 12],
+            re.I,
+        ):
             factor = 0.1 if "‰" in m.group(0) else 1.0
             return float(m.group(1)) * factor, m.group(0)
     return None
@@ -205,8 +228,12 @@ def penalty(sentence: str, clause: str) -> Figure | None:
         return Figure(cap, f"按日{shown}", f"，累计上限为{cap:g}%")
     if cap is not None:
         return Figure(cap, f"累计上限{cap:g}%", "")
-    flat = re.search(r"(?:违约金|liquidated\s+damages|penalty)[^。；;]{0,30}?([\d.]+)\s*[%％]", s, re.I) or re.search(
-        r"([\d.]+)\s*[%％]\s*(?:of\s+the\s+(?:Contract|total)[^.;]{0,20})?[^。；;]{0,20}(?:违约金|liquidated\s+damages)", s, re.I
+    flat = re.search(
+        r"(?:违约金|liquidated\s+damages|penalty)[^。；;]{0,30}?([\d.]+)\s*[%％]", s, re.I
+    ) or re.search(
+        r"([\d.]+)\s*[%％]\s*(?:of\s+the\s+(?:Contract|total)[^.;]{0,20})?[^。；;]{0,20}(?:违约金|liquidated\s+damages)",
+        s,
+        re.I,
     )
     if flat:
         v = float(flat.group(1))
@@ -214,7 +241,9 @@ def penalty(sentence: str, clause: str) -> Figure | None:
     return None
 
 
-def warranty_months(sentence: str, *, segment_unless: list[re.Pattern[str]], context: list[re.Pattern[str]]) -> Figure | None:
+def warranty_months(
+    sentence: str, *, segment_unless: list[re.Pattern[str]], context: list[re.Pattern[str]]
+) -> Figure | None:
     """Longest warranty period in months stated in a warranty segment of the sentence."""
     text = normalise_numbers(sentence)
     best: Figure | None = None

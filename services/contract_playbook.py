@@ -111,7 +111,9 @@ class Kind(BaseModel):
             if rule.numeric:
                 for name in (rule.numeric.above, rule.numeric.below):
                     if name and name not in self.parameters:
-                        raise ValueError(f"numeric threshold names parameter {name!r} which is not in parameters")
+                        raise ValueError(
+                            f"numeric threshold names parameter {name!r} which is not in parameters"
+                        )
         return self
 
 
@@ -143,7 +145,9 @@ class Playbook(BaseModel):
         unknown = sorted(set(ids) - set(KIND_IDS))
         absent = [i for i in KIND_IDS if i not in ids]
         if dupes or unknown or absent:
-            raise ValueError(f"kinds must be exactly the 17 ids; duplicated={dupes} unknown={unknown} missing={absent}")
+            raise ValueError(
+                f"kinds must be exactly the 17 ids; duplicated={dupes} unknown={unknown} missing={absent}"
+            )
         return kinds
 
     def kind(self, kind_id: str) -> Kind:
@@ -176,7 +180,10 @@ class Playbook(BaseModel):
                 if rule.numeric:
                     groups.append((f"rules[{i}].numeric.segment_unless", rule.numeric.segment_unless))
             if det.missing:
-                groups += [("missing.applies_if", det.missing.applies_if), ("missing.present_if", det.missing.present_if)]
+                groups += [
+                    ("missing.applies_if", det.missing.applies_if),
+                    ("missing.present_if", det.missing.present_if),
+                ]
             for where, patterns in groups:
                 for p in patterns:
                     try:
@@ -209,7 +216,9 @@ def parse_playbook(data: str | dict[str, Any]) -> Playbook:
         try:
             data = yaml.safe_load(data)
         except yaml.YAMLError as exc:
-            raise InvalidInput(f"the playbook is not valid YAML: {exc}", details={"field": "playbook"}) from exc
+            raise InvalidInput(
+                f"the playbook is not valid YAML: {exc}", details={"field": "playbook"}
+            ) from exc
     if not isinstance(data, dict):
         raise InvalidInput("the playbook must be a mapping at the top level", details={"field": "playbook"})
     try:
@@ -219,7 +228,10 @@ def parse_playbook(data: str | dict[str, Any]) -> Playbook:
         where = ".".join(str(p) for p in first["loc"])
         raise InvalidInput(
             f"the playbook is invalid at {where or 'top level'}: {first['msg']}",
-            details={"field": f"playbook.{where}" if where else "playbook", "errors": json.loads(exc.json(include_url=False))[:10]},
+            details={
+                "field": f"playbook.{where}" if where else "playbook",
+                "errors": json.loads(exc.json(include_url=False))[:10],
+            },
         ) from exc
     _ = playbook.checked
     return playbook

@@ -80,7 +80,9 @@ def _format(template: str, values: dict[str, object]) -> str:
     return template.format_map(Safe(values))
 
 
-def _figure(kind: Kind, rule: Rule, m: _Matcher, sentence: str, clause: Clause) -> tuple[bool, dict[str, object]]:
+def _figure(
+    kind: Kind, rule: Rule, m: _Matcher, sentence: str, clause: Clause
+) -> tuple[bool, dict[str, object]]:
     """Apply the rule's numeric test; (fires, values for the explanation)."""
     spec = rule.numeric
     assert spec is not None
@@ -187,7 +189,15 @@ def _flag(
         rule=f"{kind.id}.rules[{rule_index}]",
         approximate_position=approximate,
         evidence=[
-            EvidenceRef(kind="clause", id=f"{file_name}#{clause.number or 'preamble'}", file=file_name, quote=quote, start=start, end=end, page=page)
+            EvidenceRef(
+                kind="clause",
+                id=f"{file_name}#{clause.number or 'preamble'}",
+                file=file_name,
+                quote=quote,
+                start=start,
+                end=end,
+                page=page,
+            )
         ],
     )
 
@@ -206,13 +216,17 @@ def _body_spans(clause: Clause) -> list[tuple[int, int]]:
     return [sp for sp in spans if sp[0] > len(first_line) - 1]
 
 
-def _clause_rule(kind: Kind, rule: Rule, m: _Matcher, clause: Clause, group_text: str) -> tuple[int, int] | None:
+def _clause_rule(
+    kind: Kind, rule: Rule, m: _Matcher, clause: Clause, group_text: str
+) -> tuple[int, int] | None:
     """A clause-scope rule: the span it quotes when the whole article (with sub-clauses) satisfies it."""
     heading = clause.text.split("\n", 1)[0]
     body = _body_spans(clause)
     if not body:
         return None
-    if rule.title_any and not (m.any_match(rule.title_any, clause.title) or m.any_match(rule.title_any, heading)):
+    if rule.title_any and not (
+        m.any_match(rule.title_any, clause.title) or m.any_match(rule.title_any, heading)
+    ):
         return None
     if not m.all_match(rule.clause_all, group_text) or not m.none_match(rule.clause_unless, group_text):
         return None
@@ -270,7 +284,9 @@ def review_clauses(
                         hit = (s, e, values)
                         break
                 if hit:
-                    flags.append(_flag(kind, ri, rule, clause, hit[0], hit[1], hit[2], playbook, lang, file_name))
+                    flags.append(
+                        _flag(kind, ri, rule, clause, hit[0], hit[1], hit[2], playbook, lang, file_name)
+                    )
                     seen.add((kind.id, clause.index))
                     break
     missing: list[MissingClause] = []
@@ -304,7 +320,13 @@ def _first_group(m: _Matcher, patterns: list[str], text: str, group: str = "name
 
 
 def summarise(
-    clauses: list[Clause], flags: list[Flag], missing: list[MissingClause], playbook: Playbook, *, lang: str, pages: int
+    clauses: list[Clause],
+    flags: list[Flag],
+    missing: list[MissingClause],
+    playbook: Playbook,
+    *,
+    lang: str,
+    pages: int,
 ) -> ReviewSummary:
     m = _Matcher(playbook)
     text = "\n".join(c.text for c in clauses)
@@ -330,8 +352,14 @@ def summarise(
                 )
                 if fig:
                     days.add(fig.value)
-            if len(venue) < 2 and m.all_match(spec.law_venue[:1], sent) or (
-                len(venue) < 2 and m.any_match(spec.law_venue[1:], sent) and re.search(r"争议|纠纷|dispute|govern", sent, re.I)
+            if (
+                len(venue) < 2
+                and m.all_match(spec.law_venue[:1], sent)
+                or (
+                    len(venue) < 2
+                    and m.any_match(spec.law_venue[1:], sent)
+                    and re.search(r"争议|纠纷|dispute|govern", sent, re.I)
+                )
             ):
                 if sent not in venue and len(venue) < 2:
                     venue.append(sent)
@@ -359,7 +387,9 @@ def summarise(
     )
 
 
-def review_document(doc: PdfDocument, playbook: Playbook | None = None, *, llm: str = "offline") -> ContractReview:
+def review_document(
+    doc: PdfDocument, playbook: Playbook | None = None, *, llm: str = "offline"
+) -> ContractReview:
     """Review a read document (PDF, OCR'd scan or DOCX) against the playbook."""
     playbook = playbook or default_playbook()
     clauses = segment_clauses(doc)
@@ -392,4 +422,3 @@ def review_file(
     from extractors.documents import read_document
 
     return review_document(read_document(path, password=password), playbook, llm=llm)
-

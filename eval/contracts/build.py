@@ -30,7 +30,9 @@ def build_all(contracts: list[dict[str, Any]], directory: Path = BUILD) -> dict[
     directory.mkdir(parents=True, exist_ok=True)
     paths = {}
     for c in contracts:
-        digest = hashlib.sha1(json.dumps(c["source"], sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:10]
+        digest = hashlib.sha1(
+            json.dumps(c["source"], sort_keys=True, ensure_ascii=False).encode()
+        ).hexdigest()[:10]
         path = directory / f"{c['id']}-{digest}.pdf"
         if not path.exists():
             render_pdf(ContractSource.model_validate(c["source"]), path)

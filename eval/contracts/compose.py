@@ -21,13 +21,51 @@ OUT = HERE / "contracts.jsonl"
 ZH_COUNT, EN_COUNT = 28, 12
 SEED = 20261124
 
-ZH_CUSTOMERS = ["华东精密制造有限公司", "江苏恒瑞机械股份有限公司", "浙江万向汽车部件有限公司", "广州白云电器设备有限公司", "北京燕山石化装备有限公司", "武汉光谷智能装备有限公司", "成都天府医疗器械有限公司", "青岛海湾化工有限公司", "苏州工业园区新材料有限公司", "深圳南山电子科技有限公司"]
+ZH_CUSTOMERS = [
+    "华东精密制造有限公司",
+    "江苏恒瑞机械股份有限公司",
+    "浙江万向汽车部件有限公司",
+    "广州白云电器设备有限公司",
+    "北京燕山石化装备有限公司",
+    "武汉光谷智能装备有限公司",
+    "成都天府医疗器械有限公司",
+    "青岛海湾化工有限公司",
+    "苏州工业园区新材料有限公司",
+    "深圳南山电子科技有限公司",
+]
 ZH_SUPPLIERS = ["上海智联工业软件有限公司", "上海云控自动化系统有限公司"]
-EN_CUSTOMERS = ["Northwind Manufacturing Ltd", "Fabrikam Industries GmbH", "Tailspin Components Pte Ltd", "Adventure Works Plc", "Litware Automotive Inc"]
-EN_SUPPLIERS = ["Shanghai Zhilian Industrial Software Co., Ltd.", "Shanghai Yunkong Automation Systems Co., Ltd."]
+EN_CUSTOMERS = [
+    "Northwind Manufacturing Ltd",
+    "Fabrikam Industries GmbH",
+    "Tailspin Components Pte Ltd",
+    "Adventure Works Plc",
+    "Litware Automotive Inc",
+]
+EN_SUPPLIERS = [
+    "Shanghai Zhilian Industrial Software Co., Ltd.",
+    "Shanghai Yunkong Automation Systems Co., Ltd.",
+]
 CN_NUMS = "一二三四五六七八九十"
-CN_ITEMS = ["数控加工中心", "伺服驱动器", "工业控制器", "视觉检测相机", "边缘计算网关", "电能质量分析仪", "温湿度传感器", "工业交换机"]
-EN_ITEMS = ["CNC machining centre", "servo drive", "industrial controller", "vision inspection camera", "edge gateway", "power quality analyser", "temperature sensor", "industrial switch"]
+CN_ITEMS = [
+    "数控加工中心",
+    "伺服驱动器",
+    "工业控制器",
+    "视觉检测相机",
+    "边缘计算网关",
+    "电能质量分析仪",
+    "温湿度传感器",
+    "工业交换机",
+]
+EN_ITEMS = [
+    "CNC machining centre",
+    "servo drive",
+    "industrial controller",
+    "vision inspection camera",
+    "edge gateway",
+    "power quality analyser",
+    "temperature sensor",
+    "industrial switch",
+]
 
 
 def cn_number(n: int) -> str:
@@ -60,7 +98,11 @@ def _schedule(lang: str, rng: random.Random, rows: int) -> list[str]:
 
 def compose_one(index: int, lang: str, library: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     topics = library["topics"]
-    style = rng.choice(["article", "article", "article", "enum", "dotted"]) if lang == "zh" else rng.choice(["article", "numbered"])
+    style = (
+        rng.choice(["article", "article", "article", "enum", "dotted"])
+        if lang == "zh"
+        else rng.choice(["article", "numbered"])
+    )
     customer = rng.choice(ZH_CUSTOMERS if lang == "zh" else EN_CUSTOMERS)
     supplier = rng.choice(ZH_SUPPLIERS if lang == "zh" else EN_SUPPLIERS)
     amount = f"{rng.randint(12, 980) * 10000:,}"
@@ -80,7 +122,15 @@ def compose_one(index: int, lang: str, library: dict[str, Any], rng: random.Rand
             else:
                 missing.append("data_protection_missing")
         omit = topic.get("omit_means_missing")
-        if omit and rng.random() < {"late_payment_remedy_missing": 0.3, "confidentiality_one_sided": 0.2, "force_majeure_missing": 0.3}[omit]:
+        if (
+            omit
+            and rng.random()
+            < {
+                "late_payment_remedy_missing": 0.3,
+                "confidentiality_one_sided": 0.2,
+                "force_majeure_missing": 0.3,
+            }[omit]
+        ):
             missing.append(omit)
             continue
         if topic["topic"] == "subject":
@@ -91,13 +141,23 @@ def compose_one(index: int, lang: str, library: dict[str, Any], rng: random.Rand
     rng.shuffle(boiler)
     middle = chosen[2:-1]
     for b in boiler[: rng.randint(4, len(boiler))]:
-        middle.insert(rng.randint(0, len(middle)), ({"title": b["title"], "topic": "boilerplate"}, {"id": "boilerplate", "kinds": [], "text": b["text"]}))
+        middle.insert(
+            rng.randint(0, len(middle)),
+            (
+                {"title": b["title"], "topic": "boilerplate"},
+                {"id": "boilerplate", "kinds": [], "text": b["text"]},
+            ),
+        )
     chosen = chosen[:2] + middle + chosen[-1:]
     clauses, labels = [], []
     for n, (topic, variant) in enumerate(chosen, start=1):
         title = topic["title"]
         if lang == "zh":
-            heading = {"article": f"第{cn_number(n)}条 {title}", "enum": f"{cn_number(n)}、{title}", "dotted": f"{n}. {title}"}[style]
+            heading = {
+                "article": f"第{cn_number(n)}条 {title}",
+                "enum": f"{cn_number(n)}、{title}",
+                "dotted": f"{n}. {title}",
+            }[style]
         else:
             heading = {"article": f"Article {n} {title}", "numbered": f"{n}. {title.upper()}"}[style]
         paragraphs = [p.replace("{amount}", amount) for p in variant["text"]]
@@ -118,16 +178,39 @@ def compose_one(index: int, lang: str, library: dict[str, Any], rng: random.Rand
     rows = rng.choice([6, 12, 30, 60, 110, 160])
     schedule_title = "附件一 供货清单" if lang == "zh" else "SCHEDULE 1 - EQUIPMENT LIST"
     signature = (
-        [f"甲方（盖章）：{customer}", "授权代表：", f"乙方（盖章）：{supplier}", "授权代表：", schedule_title, *_schedule(lang, rng, rows)]
+        [
+            f"甲方（盖章）：{customer}",
+            "授权代表：",
+            f"乙方（盖章）：{supplier}",
+            "授权代表：",
+            schedule_title,
+            *_schedule(lang, rng, rows),
+        ]
         if lang == "zh"
-        else [f"Signed for {customer}: ____________", f"Signed for {supplier}: ____________", schedule_title, *_schedule(lang, rng, rows)]
+        else [
+            f"Signed for {customer}: ____________",
+            f"Signed for {supplier}: ____________",
+            schedule_title,
+            *_schedule(lang, rng, rows),
+        ]
     )
     preamble = (
-        [f"甲方（买方）：{customer}", f"乙方（卖方）：{supplier}", "甲乙双方根据《中华人民共和国民法典》及相关法律法规，经平等协商，就乙方向甲方提供产品及服务事宜达成如下协议："]
+        [
+            f"甲方（买方）：{customer}",
+            f"乙方（卖方）：{supplier}",
+            "甲乙双方根据《中华人民共和国民法典》及相关法律法规，经平等协商，就乙方向甲方提供产品及服务事宜达成如下协议：",
+        ]
         if lang == "zh"
-        else [f"This Agreement is made between {customer} (the \"Customer\") and {supplier} (the \"Supplier\").", "The parties agree as follows:"]
+        else [
+            f'This Agreement is made between {customer} (the "Customer") and {supplier} (the "Supplier").',
+            "The parties agree as follows:",
+        ]
     )
-    title = rng.choice(["设备采购合同", "技术服务合同", "软件许可及实施合同", "产品购销合同"]) if lang == "zh" else rng.choice(["SUPPLY AGREEMENT", "SERVICES AGREEMENT", "EQUIPMENT PURCHASE AGREEMENT"])
+    title = (
+        rng.choice(["设备采购合同", "技术服务合同", "软件许可及实施合同", "产品购销合同"])
+        if lang == "zh"
+        else rng.choice(["SUPPLY AGREEMENT", "SERVICES AGREEMENT", "EQUIPMENT PURCHASE AGREEMENT"])
+    )
     return {
         "id": f"{lang}-{index:03d}",
         "lang": lang,

@@ -22,7 +22,12 @@ from typing import Any
 from eval.contracts.build import CONTRACTS, build_all, load_contracts
 from services.contract_playbook import KIND_IDS, default_playbook
 
-MISSING_CAPABLE = ("late_payment_remedy_missing", "data_protection_missing", "force_majeure_missing", "confidentiality_one_sided")
+MISSING_CAPABLE = (
+    "late_payment_remedy_missing",
+    "data_protection_missing",
+    "force_majeure_missing",
+    "confidentiality_one_sided",
+)
 
 
 def _norm(text: str) -> str:
@@ -61,9 +66,13 @@ def score(contracts: list[dict[str, Any]], reviews: dict[str, dict[str, Any]]) -
                 tp[flag["category"]] += 1
             elif hit is None:
                 fp[flag["category"]] += 1
-                on_lookalike = any(lb["lookalike"] and overlaps(flag["quote"], lb["text"]) for lb in c["labels"])
+                on_lookalike = any(
+                    lb["lookalike"] and overlaps(flag["quote"], lb["text"]) for lb in c["labels"]
+                )
                 lookalike_fires += on_lookalike
-                errors.append(f"{c['id']} FP {flag['category']} clause {flag['clause']}{' (look-alike)' if on_lookalike else ''}: {flag['quote'][:70]}")
+                errors.append(
+                    f"{c['id']} FP {flag['category']} clause {flag['clause']}{' (look-alike)' if on_lookalike else ''}: {flag['quote'][:70]}"
+                )
         for i, (lb, k) in enumerate(expected):
             if (i, k) not in matched:
                 fn[k] += 1
@@ -155,7 +164,9 @@ def ocr_accuracy(contracts: list[dict[str, Any]], paths: dict[str, Any], count: 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval contracts")
-    parser.add_argument("--ocr-pages", type=int, default=3, help="scanned first pages to OCR (slow: ~30 s each here)")
+    parser.add_argument(
+        "--ocr-pages", type=int, default=3, help="scanned first pages to OCR (slow: ~30 s each here)"
+    )
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--errors", action="store_true", help="list every false positive / negative")
     args = parser.parse_args(argv)
@@ -179,7 +190,9 @@ def main(argv: list[str]) -> int:
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0
-    print(f"contracts: {result['contracts']} ({result['zh']} zh, {result['en']} en), pages {pages and min(pages)}-{max(pages)}, source {CONTRACTS.name}")
+    print(
+        f"contracts: {result['contracts']} ({result['zh']} zh, {result['en']} en), pages {pages and min(pages)}-{max(pages)}, source {CONTRACTS.name}"
+    )
     print(f"{'kind':44} {'support':>7} {'recall':>7} {'precision':>9}")
     for k, row in result["per_kind"].items():
         r = "-" if row["recall"] is None else f"{row['recall']:.2f}"
@@ -187,10 +200,14 @@ def main(argv: list[str]) -> int:
         print(f"{k:44} {row['support']:>7} {r:>7} {p:>9}")
     print(f"overall recall {result['recall']}  precision {result['precision']}")
     print(f"missing-clause accuracy {result['missing_accuracy']}")
-    print(f"look-alike clauses {result['lookalike_clauses']}, false flags on them {result['lookalike_false_flags']}")
+    print(
+        f"look-alike clauses {result['lookalike_clauses']}, false flags on them {result['lookalike_false_flags']}"
+    )
     if "ocr" in result:
         o = result["ocr"]
-        print(f"OCR on {o['pages']} scanned pages: character accuracy {o['char_accuracy']}, flag agreement with text copy {o['flag_agreement']}, {o['seconds_per_page']} s/page")
+        print(
+            f"OCR on {o['pages']} scanned pages: character accuracy {o['char_accuracy']}, flag agreement with text copy {o['flag_agreement']}, {o['seconds_per_page']} s/page"
+        )
     if args.errors:
         for line in result["errors"]:
             print("  " + line)

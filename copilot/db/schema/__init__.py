@@ -1,6 +1,7 @@
 """All tables. Each domain adds a module here and imports it below, so metadata is complete."""
 
 from copilot.db.schema.base import Base
+from copilot.db.schema.contracts import ContractFlagRow, ContractPlaybookRow, FlagActionRow
 from copilot.db.schema.core import (
     ActivityRow,
     AuditRow,
@@ -22,9 +23,12 @@ __all__ = [
     "AuditRow",
     "Base",
     "ContactRow",
+    "ContractFlagRow",
+    "ContractPlaybookRow",
     "ContractRow",
     "CustomerRow",
     "DepartmentRow",
+    "FlagActionRow",
     "JobRow",
     "LeadRow",
     "OpportunityRow",

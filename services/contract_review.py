@@ -352,17 +352,11 @@ def summarise(
                 )
                 if fig:
                     days.add(fig.value)
-            if (
-                len(venue) < 2
-                and m.all_match(spec.law_venue[:1], sent)
-                or (
-                    len(venue) < 2
-                    and m.any_match(spec.law_venue[1:], sent)
-                    and re.search(r"争议|纠纷|dispute|govern", sent, re.I)
-                )
-            ):
-                if sent not in venue and len(venue) < 2:
-                    venue.append(sent)
+            about_law = m.any_match(spec.law_venue[:1], sent) or (
+                m.any_match(spec.law_venue[1:], sent) and re.search(r"争议|纠纷|dispute|govern", sent, re.I)
+            )
+            if about_law and sent not in venue and len(venue) < 2:
+                venue.append(sent)
             if renewal is None and re.search(r"续期|续约|续签|renew", sent, re.I):
                 renewal = sent
     counts = Counter(f.severity for f in flags)

@@ -144,7 +144,10 @@ def payment_days(
     for i, (_, _, seg) in enumerate(segs):
         if has(segment_unless, seg):
             continue
-        near = seg + " " + (segs[i + 1][2] if i + 1 < len(segs) else "")
+        following = segs[i + 1][2] if i + 1 < len(segs) else ""
+        # the next segment lends its "pay" only when it has no period of its own:
+        # "验收合格之日起120日内，向乙方支付" counts, "120天内交货，甲方于30日内付款" does not
+        near = seg + " " + ("" if _DURATION.search(following) else following)
         if not has(context, near) and not (i and has(context, segs[i - 1][2]) and "后" in seg):
             continue
         figures: list[tuple[str, float, str, bool]] = []
@@ -158,7 +161,9 @@ def payment_days(
                 if "月结" in before
                 else ("invoice" if re.search(r"票到|票后|到票|收票|开票", before) else "")
             )
-            figures.append((tag, days, m.group(0), business))
+            prefix = re.search(r"(月结|票到|票后|到票|收票后?|开票后?)\s*$", before)
+            shown = (prefix.group(1) if prefix else "") + m.group(0)
+            figures.append((tag, days, shown, business))
         for m in re.finditer(r"\bnet\s*(\d{2,3})\b", seg, re.I):
             figures.append(("", float(m.group(1)), m.group(0), False))
         if not figures:

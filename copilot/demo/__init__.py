@@ -45,7 +45,7 @@ def _steps() -> list[tuple[str, DemoStep]]:
 
 
 # Domains add (name, "module:function") here, in the order they must run.
-EXTRA_STEPS: list[tuple[str, str]] = []
+EXTRA_STEPS: list[tuple[str, str]] = [("contracts", "copilot.contracts.demo:load_contracts")]
 
 
 def load_demo(

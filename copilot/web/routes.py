@@ -21,6 +21,8 @@ templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
 PAGES: list[tuple[str, str, str]] = [
     ("/app", "customers.html", "Customers"),
     ("/app/customers/{customer_id}", "customer.html", "Customer"),
+    ("/app/contracts", "contracts.html", "Contract review"),
+    ("/app/contracts/{contract_id}", "contract.html", "Contract"),
 ]
 
 

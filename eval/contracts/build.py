@@ -18,7 +18,7 @@ BUILD = HERE / "build"
 
 def load_contracts() -> list[dict[str, Any]]:
     if not CONTRACTS.exists():
-        from eval.contracts.compose import main as compose
+        from copilot.contracts.samples import main as compose
 
         compose([])
     return [json.loads(line) for line in CONTRACTS.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -228,6 +228,7 @@ def penalty(sentence: str, clause: str) -> Figure | None:
     rate = _rate_in(s)
     if rate is not None:
         pct, shown = rate
+        shown = f"{pct:g}%" if shown.endswith("%") else f"{pct:g}%（{shown}）"
         if cap is None:
             return Figure(float("inf"), f"按日{shown}累计", "，且未约定累计上限")
         return Figure(cap, f"按日{shown}", f"，累计上限为{cap:g}%")

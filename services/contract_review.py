@@ -60,7 +60,13 @@ class _Matcher:
 
     def __init__(self, playbook: Playbook) -> None:
         self.playbook = playbook
-        self.c = playbook.compiled
+        self._cache: dict[str, re.Pattern[str]] = {}
+
+    def c(self, pattern: str) -> re.Pattern[str]:
+        found = self._cache.get(pattern)
+        if found is None:
+            found = self._cache[pattern] = self.playbook.compiled(pattern)
+        return found
 
     def all_match(self, patterns: list[str], text: str) -> bool:
         return all(self.c(p).search(text) for p in patterns)

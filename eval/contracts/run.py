@@ -168,6 +168,9 @@ def main(argv: list[str]) -> int:
         "--ocr-pages", type=int, default=3, help="scanned first pages to OCR (slow: ~30 s each here)"
     )
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--engine", default="auto", choices=["auto", "pdfplumber", "pdfium"], help="PDF text reader"
+    )
     parser.add_argument("--errors", action="store_true", help="list every false positive / negative")
     args = parser.parse_args(argv)
     from extractors.pdf import read_pdf
@@ -179,7 +182,7 @@ def main(argv: list[str]) -> int:
     reviews = {}
     pages = []
     for c in contracts:
-        doc = read_pdf(paths[c["id"]])
+        doc = read_pdf(paths[c["id"]], engine=args.engine)
         pages.append(doc.page_count)
         reviews[c["id"]] = review_document(doc, playbook).model_dump()
     result = score(contracts, reviews)

@@ -248,17 +248,21 @@ def review_and_store(
     return review
 
 
-def run_review_job(context: Any, payload: dict[str, Any]) -> None:
-    """Worker handler: OCR and review a stored scan (queued by `submit_contract`)."""
+def run_review_job(context: Any, payload: dict[str, Any], progress: Any = None) -> dict[str, Any]:
+    """Worker handler: OCR and review a stored scan (queued by `submit_contract`).
+
+    Passwords are never stored, so an encrypted long scan cannot be OCR'd here; the job says so.
+    """
     from copilot.auth import system_caller
     from extractors.documents import read_document
 
     with context.db.transaction() as session:
         row = session.get(ContractRow, int(payload["contract_id"]))
         if row is None or not row.file_path:
-            return
+            return {"skipped": "contract or its file is gone"}
         doc = read_document(Path(row.file_path), name=row.file_name or "contract.pdf")
-        review_and_store(session, system_caller(), row, doc, llm=context.settings.llm)
+        review = review_and_store(session, system_caller(), row, doc, llm=context.settings.llm)
+        return {"contract_id": row.id, "flags": len(review.flags), "missing": len(review.missing)}
 
 
 def register(context: Any) -> None:

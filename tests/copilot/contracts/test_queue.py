@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
@@ -45,7 +47,7 @@ def test_long_scan_is_kept_and_reviewed_by_the_worker(data_dir) -> None:  # type
                 == "queued"
             )
             path = session.get(ContractRow, view["id"]).file_path
-        assert path and open(path, "rb").read() == scan  # the accepted upload is kept
+        assert path and Path(path).read_bytes() == scan  # the accepted upload is kept
         assert run_once(ctx) == 1
         with ctx.db.transaction() as session:
             done = contract_queue.contract_view(session, system_caller(), view["id"])

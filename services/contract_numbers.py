@@ -185,7 +185,7 @@ def payment_days(
 _RATE_ZH = re.compile(r"(千分之|万分之|百分之)([\d.]+)")
 _RATE_PCT = re.compile(r"([\d.]+)\s*(?:%|％|‰)")
 _DAILY = re.compile(
-    r"每(?:逾期|迟延|延迟)?(?:一|1)?(?:日|天)|按日|日(?:计|息)|(?:per|for\s+each|for\s+every|each)\s+(?:full\s+)?(?:calendar\s+)?(?:day|week)",
+    r"每(?:逾期|迟延|延迟|延误|拖延)?(?:一|1)?(?:日|天)|按日|日(?:计|息)|(?:per|for\s+each|for\s+every|each)\s+(?:full\s+)?(?:calendar\s+)?(?:day|week)",
     re.I,
 )
 _CAP = re.compile(

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -97,7 +97,7 @@ class Settings(BaseSettings):
     smtp_user: str | None = Field(None, description="SMTP user.")
     smtp_password: str | None = Field(None, description="SMTP password.")
     smtp_sender: str = Field("copilot@localhost", description="From address of mailed reports.")
-    report_recipients: list[str] = Field(
+    report_recipients: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Comma-separated recipients of the weekly report."
     )
     report_schedule: str = Field(

@@ -167,3 +167,74 @@ def demo_keys(demo_context: AppContext) -> dict[str, str]:
     import yaml
 
     return yaml.safe_load((demo_context.settings.data_dir / "demo-keys.yaml").read_text())
+
+
+# --- browser tests ---------------------------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+def serve_in_thread(ctx: AppContext) -> tuple[str, object]:
+    """Serve the app for `ctx` with uvicorn on a free loopback port; returns (base URL, server)."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from copilot.api.app import create_app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(ctx), host="127.0.0.1", port=port, log_level="warning"))
+    threading.Thread(target=server.run, daemon=True).start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return f"http://127.0.0.1:{port}", server
+
+
+@pytest.fixture(scope="session")
+def demo_server(demo_context: AppContext) -> Iterator[str]:
+    """The demo dataset served on a free port for browser tests; yields the base URL."""
+    url, server = serve_in_thread(demo_context)
+    yield url
+    server.should_exit = True  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Headless Debian Chromium driven by Playwright (never a downloaded browser)."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed (make test installs it: apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def sign_in(tab, base_url: str, api_key: str, path: str = "/app") -> None:  # type: ignore[no-untyped-def]
+    """Open a page signed in with `api_key` (the key lives in localStorage, as for a person)."""
+    tab.goto(base_url + "/app")
+    tab.evaluate("key => localStorage.setItem('copilot_api_key', key)", api_key)
+    tab.goto(base_url + path)

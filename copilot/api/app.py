@@ -31,6 +31,13 @@ def create_app(context: AppContext | None = None) -> FastAPI:
 
 def api_routers() -> list:
     """Every API router, in the order they appear in the docs. Domains add theirs here."""
-    from copilot.api.routes import contracts, health, imports, org, records
+    from copilot.api.routes import contracts, health, imports, org, records, stages
 
-    return [health.router, org.router, *records.all_record_routers(), imports.router, contracts.router]
+    return [
+        health.router,
+        org.router,
+        *records.all_record_routers(),
+        imports.router,
+        stages.router,
+        contracts.router,
+    ]

@@ -14,7 +14,7 @@ from copilot.clock import now
 from copilot.db.schema import AuditRow, Base
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -22,16 +22,16 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {k: jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     return value
 
 
 def snapshot(row: Base) -> dict[str, Any]:
     """Every column of a row as JSON-safe values (what `before`/`after` hold)."""
     mapper = inspect(row).mapper
-    return {column.key: _jsonable(getattr(row, column.key)) for column in mapper.column_attrs}
+    return {column.key: jsonable(getattr(row, column.key)) for column in mapper.column_attrs}
 
 
 def record(
@@ -50,8 +50,8 @@ def record(
         action=action,
         entity=entity,
         entity_id=None if entity_id is None else str(entity_id),
-        before=_jsonable(before) if before is not None else None,
-        after=_jsonable(after) if after is not None else None,
+        before=jsonable(before) if before is not None else None,
+        after=jsonable(after) if after is not None else None,
         at=now(),
     )
     session.add(row)

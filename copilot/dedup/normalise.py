@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import yaml
@@ -65,6 +65,15 @@ class NameVocabulary:
     parent_markers_zh: tuple[str, ...]
     region_prefixes: tuple[str, ...]
 
+    @cached_property
+    def region_prefix_re(self) -> re.Pattern[str]:
+        """One alternation, longest first: a prefix test per name instead of one per province."""
+        return re.compile("^(?:" + "|".join(map(re.escape, self.region_prefixes)) + ")")
+
+    @cached_property
+    def legal_form_zh_re(self) -> re.Pattern[str]:
+        return re.compile("(?:" + "|".join(map(re.escape, self.legal_forms_zh)) + ")$")
+
 
 @lru_cache(maxsize=4)
 def load_vocabulary(path: Path | None = None) -> NameVocabulary:
@@ -109,22 +118,10 @@ def normalise_company_name(name: str | None, vocabulary: NameVocabulary | None =
     for form in vocab.legal_forms_en:
         if text.endswith(form):
             text = text[: -len(form)].rstrip(" ,.")
-    changed = True
-    while changed:  # '集团有限公司' style stacks: strip repeatedly from the end
-        changed = False
-        for form in vocab.legal_forms_zh:
-            if text.endswith(form) and len(text) > len(form) + 1:
-                text = text[: -len(form)]
-                changed = True
-                break
-    stripped_region = True
-    while stripped_region:  # '上海市上海' and '广东省深圳市' prefixes
-        stripped_region = False
-        for prefix in vocab.region_prefixes:
-            if text.startswith(prefix) and len(text) - len(prefix) >= 2:
-                text = text[len(prefix) :]
-                stripped_region = True
-                break
+    while (match := vocab.legal_form_zh_re.search(text)) and match.start() > 1:
+        text = text[: match.start()]  # '集团有限公司' style stacks: strip repeatedly from the end
+    while (match := vocab.region_prefix_re.match(text)) and len(text) - match.end() >= 2:
+        text = text[match.end() :]  # '上海市上海' and '广东省深圳市' prefixes
     return _PUNCT.sub("", text)
 
 

@@ -45,7 +45,10 @@ def _steps() -> list[tuple[str, DemoStep]]:
 
 
 # Domains add (name, "module:function") here, in the order they must run.
-EXTRA_STEPS: list[tuple[str, str]] = [("contracts", "copilot.contracts.demo:load_contracts")]
+EXTRA_STEPS: list[tuple[str, str]] = [
+    ("stages", "copilot.stages.demo:load_stages"),
+    ("contracts", "copilot.contracts.demo:load_contracts"),
+]
 
 
 def load_demo(

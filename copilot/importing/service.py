@@ -9,12 +9,14 @@ through the same record service as the API, so arrival rules (lead routing) hold
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from copilot import auth
@@ -90,7 +92,9 @@ class _Importer:
 
     def run(self, rows: Any) -> None:
         batch: list[tuple[int, dict[str, Any]]] = []
+        data_rows = 0
         for raw in rows:
+            data_rows += 0 if raw.values is not None and "__header__" in raw.values else 1
             values = self._row_values(raw)
             if values is None:
                 continue
@@ -98,7 +102,7 @@ class _Importer:
             if len(batch) >= BATCH_SIZE:
                 self._write(batch)
                 batch = []
-        if self.mapping is None and not batch:
+        if not data_rows:
             raise InvalidInput("the file has no rows", details={"field": "file"})
         self._write(batch)
 
@@ -181,20 +185,36 @@ class _Importer:
             return None
 
     def _write(self, batch: list[tuple[int, dict[str, Any]]]) -> None:
+        """Write a batch with one flush; if the database refuses it, redo it row by row to find the culprit."""
         if not batch:
             return
-        externals = [v["external_id"] for _, v in batch if v.get("external_id")]
-        existing: dict[str, Any] = {}
-        if externals:
-            rows = self.session.scalars(select(self.spec.row).where(self.spec.row.external_id.in_(externals)))
-            existing = {r.external_id: r for r in rows}
-        for line, values in batch:
-            model = self._validated(line, values)
-            if model is None:
-                continue
+        prepared = [
+            (line, values, model)
+            for line, values in batch
+            if (model := self._validated(line, values)) is not None
+        ]
+        checkpoint = self.summary.model_copy(deep=True)
+        try:
+            with self.session.begin_nested():
+                self._write_rows(prepared, isolate=False)
+        except SQLAlchemyError:
+            self.summary = _restore(self.summary, checkpoint)
+            self.session.expunge_all()
+            self._write_rows(prepared, isolate=True)
+        self.session.flush()
+        self.session.expunge_all()  # keeps memory flat over a 50 MB file
+
+    def _write_rows(self, prepared: list[tuple[int, dict[str, Any], Any]], *, isolate: bool) -> None:
+        existing = self._existing([v.get("external_id") for _, v, _ in prepared])
+        created: list[Any] = []
+        # entities without row hooks go in with two multi-row statements (rows + audit)
+        bulk = not isolate and not records.needs_rows(self.spec)
+        plain: list[dict[str, Any]] = []
+        pending: dict[str, dict[str, Any]] = {}
+        for line, values, model in prepared:
             external_id = values.get("external_id")
             try:
-                with self.session.begin_nested():
+                with self.session.begin_nested() if isolate else nullcontext():
                     row = existing.get(external_id) if external_id else None
                     if row is not None:
                         if not self._may_update(row):
@@ -210,18 +230,52 @@ class _Importer:
                         }
                         records.apply_update(self.session, self.caller, self.spec, row, changes)
                         self.summary.updated += 1
-                    else:
-                        row = records.build_row(self.session, self.caller, self.spec, model)
-                        self.session.add(row)
+                        continue
+                    if bulk:
+                        if external_id in pending:  # the same external_id twice in this batch: later wins
+                            pending[external_id].update(
+                                records.build_values(self.session, self.caller, self.spec, model)
+                            )
+                            self.summary.updated += 1
+                            continue
+                        values_row = records.build_values(self.session, self.caller, self.spec, model)
+                        plain.append(values_row)
+                        if external_id:
+                            pending[external_id] = values_row
+                        self.summary.imported += 1
+                        continue
+                    row = records.build_row(self.session, self.caller, self.spec, model)
+                    self.session.add(row)
+                    if isolate:
                         self.session.flush()
                         records.after_insert(self.session, self.caller, self.spec, row)
-                        if external_id:
-                            existing[external_id] = row
-                        self.summary.imported += 1
-            except CopilotError as exc:
+                    else:
+                        created.append(row)
+                    if external_id:
+                        existing[external_id] = row
+                    self.summary.imported += 1
+            except CopilotError as exc:  # raised before anything was written for this row
                 self._reject(line, exc.details.get("field"), exc.message, exc.details.get("value"))
-        self.session.flush()
-        self.session.expunge_all()  # keeps memory flat over a 50 MB file
+            except SQLAlchemyError as exc:  # only in isolate mode: the savepoint undid this row
+                self._reject(
+                    line,
+                    None,
+                    f"the database refused this row: {exc.__class__.__name__}: {str(exc.orig if hasattr(exc, 'orig') else exc)[:200]}",
+                )
+        if plain:
+            records.bulk_insert(self.session, self.caller, self.spec, plain)
+        if created:
+            self.session.flush()
+            for row in created:
+                records.after_insert(self.session, self.caller, self.spec, row)
+            self.session.flush()
+
+    def _existing(self, external_ids: list[str | None]) -> dict[str, Any]:
+        wanted = [e for e in external_ids if e]
+        if not wanted:
+            return {}
+        rows = self.session.scalars(select(self.spec.row).where(self.spec.row.external_id.in_(wanted)))
+        return {r.external_id: r for r in rows}
 
     def _may_update(self, row: Any) -> bool:
         if self.caller.is_admin:
@@ -232,3 +286,8 @@ class _Importer:
             )
             is not None
         )
+
+
+def _restore(current: ImportSummary, checkpoint: ImportSummary) -> ImportSummary:
+    """The summary as it was before a batch that is being redone."""
+    return checkpoint.model_copy(update={"encoding": current.encoding})

@@ -21,6 +21,7 @@ templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
 PAGES: list[tuple[str, str, str]] = [
     ("/app", "customers.html", "Customers"),
     ("/app/customers/{customer_id}", "customer.html", "Customer"),
+    ("/app/stages", "stages_health.html", "Stage health"),
     ("/app/contracts", "contracts.html", "Contract review"),
     ("/app/contracts/{contract_id}", "contract.html", "Contract"),
 ]
@@ -28,7 +29,10 @@ PAGES: list[tuple[str, str, str]] = [
 
 def _page(template: str, title: str):  # type: ignore[no-untyped-def]
     def render(request: Request) -> HTMLResponse:
-        return templates.TemplateResponse(request, template, {"title": title, "params": request.path_params})
+        settings = request.app.state.context.settings
+        return templates.TemplateResponse(
+            request, template, {"title": title, "params": request.path_params, "timezone": settings.timezone}
+        )
 
     return render
 

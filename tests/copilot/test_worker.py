@@ -10,7 +10,10 @@ from copilot import clock, worker
 from copilot.db.schema import JobRow
 
 
-def test_job_runs_once_and_records_result(any_context) -> None:  # type: ignore[no-untyped-def]
+def test_job_runs_once_and_records_result(any_context, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(
+        worker, "PERIODIC", {}
+    )  # engines' periodic tasks (stage timeouts ...) would count too
     calls: list[dict] = []
     worker.register_job(
         "test.echo", lambda ctx, payload, progress: calls.append(payload) or {"echo": payload["n"]}

@@ -17,6 +17,7 @@ from copilot.db.schema.core import (
     TodoRow,
     UserRow,
 )
+from copilot.db.schema.stages import StageEvidenceRow, StageHoldRow, StagePaymentRow, StagePipelineRow
 
 __all__ = [
     "ActivityRow",
@@ -33,7 +34,11 @@ __all__ = [
     "LeadRow",
     "OpportunityRow",
     "SignalRow",
+    "StageEvidenceRow",
     "StageHistoryRow",
+    "StageHoldRow",
+    "StagePaymentRow",
+    "StagePipelineRow",
     "TodoRow",
     "UserRow",
 ]

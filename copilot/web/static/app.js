@@ -11,7 +11,7 @@ const Copilot = (() => {
     }
     const response = await fetch(path, Object.assign({}, options, { headers }));
     const data = response.status === 204 ? null : await response.json().catch(() => null);
-    if (response.status === 401) { signOut(); }
+    if (response.status === 401) { localStorage.removeItem(KEY); }
     if (!response.ok) {
       const message = data && data.error ? data.error.message : `HTTP ${response.status}`;
       const error = new Error(message); error.status = response.status; error.body = data; throw error;
@@ -25,7 +25,8 @@ const Copilot = (() => {
 
   function when(iso) {
     if (!iso) return "";
-    return new Date(iso).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false });
+    // shown in the deployment's COPILOT_TIMEZONE (stored and served in UTC)
+    return new Date(iso).toLocaleString("zh-CN", { timeZone: document.body.dataset.timezone || "Asia/Shanghai", hour12: false });
   }
 
   function signOut() { localStorage.removeItem(KEY); location.reload(); }

@@ -65,11 +65,6 @@ class Settings(BaseSettings):
     # uploads
     upload_max_bytes: int = Field(200 * 1024 * 1024, description="Largest accepted upload in bytes.")
 
-    contract_ocr_max_pages: int = Field(
-        30,
-        description="Scanned contracts with more pages than this are OCR'd by the worker, not during upload.",
-    )
-
     # presentation and time
     timezone: str = Field("Asia/Shanghai", description="Time zone in which times are shown.")
     log_level: str = Field("INFO", description="Logging level.")

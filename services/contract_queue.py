@@ -35,6 +35,9 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 FLAG_ACTIONS = ("accept", "dismiss", "comment", "reopen")
 REVIEW_JOB = "contract_review"
+# Scans with more pages than this are OCR'd by the worker rather than during the upload request
+# (OCR costs ~10-60 s a page on a shared CPU).
+OCR_INLINE_MAX_PAGES = 30
 
 
 # --- playbooks ----------------------------------------------------------------------------------
@@ -125,11 +128,12 @@ def submit_contract(
     opportunity_id: int | None = None,
     title: str | None = None,
     password: str | None = None,
+    ocr_inline_max_pages: int = OCR_INLINE_MAX_PAGES,
 ) -> dict[str, Any]:
     """Accept an upload, keep the file, review it (or queue OCR for a long scan), create its flags.
 
     Bad files raise InvalidInput naming the reason and are not stored. A scanned PDF with more
-    pages than `contract_ocr_max_pages` is stored with status `uploaded` and reviewed by the worker.
+    pages than `ocr_inline_max_pages` is stored with status `uploaded` and reviewed by the worker.
     """
     from extractors.documents import read_document
 
@@ -168,7 +172,7 @@ def submit_contract(
         after={"file_name": file_name, "sha256": digest, "pages": doc.page_count},
     )
     scanned = len(doc.scanned_pages)
-    if scanned > settings.contract_ocr_max_pages:
+    if scanned > ocr_inline_max_pages:
         from copilot.worker import enqueue
 
         row.review = {

@@ -26,7 +26,7 @@ from services import contract_queue
 def test_long_scan_is_kept_and_reviewed_by_the_worker(data_dir) -> None:  # type: ignore[no-untyped-def]
     from copilot.worker import run_once
 
-    ctx = build_context(Settings(data_dir=data_dir, contract_ocr_max_pages=0))
+    ctx = build_context(Settings(data_dir=data_dir))
     try:
         scan = render_scanned_pdf(
             render_pdf(
@@ -38,7 +38,9 @@ def test_long_scan_is_kept_and_reviewed_by_the_worker(data_dir) -> None:  # type
             dpi=120,
         )
         with ctx.db.transaction() as session:
-            view = contract_queue.submit_contract(session, ctx.settings, system_caller(), scan, "scan.pdf")
+            view = contract_queue.submit_contract(
+                session, ctx.settings, system_caller(), scan, "scan.pdf", ocr_inline_max_pages=0
+            )
         assert view["status"] == "uploaded" and view["review_status"] == "queued_for_ocr"
         assert "OCR runs in the background" in view["message"]
         with ctx.db.read() as session:

@@ -50,7 +50,11 @@ def test_long_scan_is_kept_and_reviewed_by_the_worker(data_dir) -> None:  # type
             )
             path = session.get(ContractRow, view["id"]).file_path
         assert path and Path(path).read_bytes() == scan  # the accepted upload is kept
-        assert run_once(ctx) == 1
+        assert run_once(ctx) >= 1  # other areas' periodic jobs may run too
+        with ctx.db.read() as session:
+            assert (
+                session.scalars(select(JobRow).where(JobRow.kind == "contract_review")).one().status == "done"
+            )
         with ctx.db.transaction() as session:
             done = contract_queue.contract_view(session, system_caller(), view["id"])
         assert done["status"] == "in_review" and done["notice"] == "OCR, positions approximate"

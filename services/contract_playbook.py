@@ -125,6 +125,12 @@ class SummarySpec(BaseModel):
     law_venue: list[str]
 
 
+class SimilaritySpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    threshold: float = Field(0.8, ge=0, le=1, description="Cosine at or above which a sentence is flagged.")
+    languages: list[str] = Field(default_factory=lambda: ["en"])
+
+
 class Playbook(BaseModel):
     """A validated playbook; `compiled(...)` gives the regexes with vocabulary expanded."""
 
@@ -135,6 +141,7 @@ class Playbook(BaseModel):
     vocabulary: dict[str, str]
     severities: list[str]
     summary: SummarySpec
+    similarity: SimilaritySpec = Field(default_factory=SimilaritySpec)
     kinds: list[Kind]
 
     @field_validator("kinds")

@@ -15,6 +15,7 @@ import hashlib
 import re
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from copilot.models import EvidenceRef
 from extractors.clauses import Clause, segment_clauses
@@ -388,14 +389,24 @@ def summarise(
 
 
 def review_document(
-    doc: PdfDocument, playbook: Playbook | None = None, *, llm: str = "offline"
+    doc: PdfDocument, playbook: Playbook | None = None, *, llm: str = "offline", embedder: Any = None
 ) -> ContractReview:
-    """Review a read document (PDF, OCR'd scan or DOCX) against the playbook."""
+    """Review a read document (PDF, OCR'd scan or DOCX) against the playbook.
+
+    With an `embedder`, English sentences that no rule flagged are also compared with the
+    playbook's exemplars (services.contract_similarity): a secondary, low-severity signal.
+    """
     playbook = playbook or default_playbook()
     clauses = segment_clauses(doc)
     text = "\n".join(c.text for c in clauses)
     lang = detect_language(text)
     flags, missing = review_clauses(clauses, playbook, lang=lang, file_name=doc.name)
+    if embedder is not None:
+        from services.contract_similarity import similarity_flags
+
+        flagged = {(f.category, c.index) for f in flags for c in clauses if c.number == f.clause}
+        spans = {c.index: _body_spans(c) for c in clauses}
+        flags += similarity_flags(clauses, spans, flagged, playbook, embedder, lang=lang, file_name=doc.name)
     summary = summarise(clauses, flags, missing, playbook, lang=lang, pages=doc.page_count)
     ocr = doc.approximate_positions
     return ContractReview(

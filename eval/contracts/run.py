@@ -205,6 +205,9 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--json", action="store_true")
     parser.add_argument(
+        "--similarity", action="store_true", help="add the embedding-similarity signal (bundled MiniLM)"
+    )
+    parser.add_argument(
         "--engine", default="auto", choices=["auto", "pdfplumber", "pdfium"], help="PDF text reader"
     )
     parser.add_argument("--errors", action="store_true", help="list every false positive / negative")
@@ -217,10 +220,15 @@ def main(argv: list[str]) -> int:
     playbook = default_playbook()
     reviews = {}
     pages = []
+    embedder = None
+    if args.similarity:
+        from retrieval.embedder import get_embedder
+
+        embedder = get_embedder()
     for c in contracts:
         doc = read_pdf(paths[c["id"]], engine=args.engine)
         pages.append(doc.page_count)
-        reviews[c["id"]] = review_document(doc, playbook).model_dump()
+        reviews[c["id"]] = review_document(doc, playbook, embedder=embedder).model_dump()
     result = score(contracts, reviews)
     result["pages_min_max"] = [min(pages), max(pages)]
     result["playbook_version"] = playbook.version

@@ -129,6 +129,7 @@ def submit_contract(
     title: str | None = None,
     password: str | None = None,
     ocr_inline_max_pages: int = OCR_INLINE_MAX_PAGES,
+    embedder: Any = None,
 ) -> dict[str, Any]:
     """Accept an upload, keep the file, review it (or queue OCR for a long scan), create its flags.
 
@@ -190,18 +191,24 @@ def submit_contract(
         from extractors.ocr import ocr_document
 
         doc = ocr_document(doc, data, password=password)
-    review_and_store(session, caller, row, doc, llm=settings.llm)
+    review_and_store(session, caller, row, doc, llm=settings.llm, embedder=embedder)
     return contract_view(session, caller, row.id)
 
 
 def review_and_store(
-    session: Session, caller: Caller, row: ContractRow, doc: Any, *, llm: str = "offline"
+    session: Session,
+    caller: Caller,
+    row: ContractRow,
+    doc: Any,
+    *,
+    llm: str = "offline",
+    embedder: Any = None,
 ) -> ContractReview:
     """Run the review with the active playbook; replace the contract's open flags; keep decisions."""
     from services.contract_review import review_document
 
     playbook = active_playbook(session)
-    review = review_document(doc, playbook, llm=llm)
+    review = review_document(doc, playbook, llm=llm, embedder=embedder() if callable(embedder) else embedder)
     row.review = review.model_dump(mode="json")
     decided = {
         f.flag_id

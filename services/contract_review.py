@@ -393,7 +393,7 @@ def review_document(
 ) -> ContractReview:
     """Review a read document (PDF, OCR'd scan or DOCX) against the playbook.
 
-    With an `embedder`, English sentences that no rule flagged are also compared with the
+    With an `embedder` (or a zero-argument provider of one), English sentences that no rule flagged are also compared with the
     playbook's exemplars (services.contract_similarity): a secondary, low-severity signal.
     """
     playbook = playbook or default_playbook()
@@ -401,8 +401,11 @@ def review_document(
     text = "\n".join(c.text for c in clauses)
     lang = detect_language(text)
     flags, missing = review_clauses(clauses, playbook, lang=lang, file_name=doc.name)
-    if embedder is not None:
+    if embedder is not None and lang in playbook.similarity.languages:
         from services.contract_similarity import similarity_flags
+
+        if callable(embedder):  # a provider: the model is loaded only when a document needs it
+            embedder = embedder()
 
         flagged = {(f.category, c.index) for f in flags for c in clauses if c.number == f.clause}
         spans = {c.index: _body_spans(c) for c in clauses}

@@ -60,7 +60,7 @@ def review(
         with ctx.db.transaction() as session:
             view = contract_queue.submit_contract(
                 session, ctx.settings, system_caller(), data, file.name,
-                customer_id=_customer_id(session, customer), password=password,
+                customer_id=_customer_id(session, customer), password=password, embedder=_embedder,
             )  # fmt: skip
         result = {
             "contract_id": view["id"],
@@ -85,6 +85,12 @@ def review(
             **r.model_dump(mode="json", include={"flags", "missing", "summary", "notice"}),
         }
     emit(result, as_json, _print_review)
+
+
+def _embedder():  # noqa: ANN202 - the Embedder port, loaded only for an English contract
+    from retrieval.embedder import get_embedder
+
+    return get_embedder(context().settings.embed_model)
 
 
 def _print_review(result: dict) -> None:

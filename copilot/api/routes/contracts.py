@@ -36,7 +36,17 @@ async def upload_contract(
     return queue.submit_contract(
         session, context.settings, caller, data, file.filename,
         customer_id=customer_id, opportunity_id=opportunity_id, title=title, password=password,
+        embedder=lambda: context.adapter("embedder", _embedder(context)),
     )  # fmt: skip
+
+
+def _embedder(context: Any) -> Any:
+    def load() -> Any:
+        from retrieval.embedder import get_embedder
+
+        return get_embedder(context.settings.embed_model)
+
+    return load
 
 
 @router.get("/contracts", summary="Contracts you may see, with their status")

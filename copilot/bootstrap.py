@@ -18,7 +18,12 @@ log = logging.getLogger(__name__)
 
 # Engines that attach rules to record creation register themselves here (module paths with a
 # `register(context)` function). Importing them at start-up keeps copilot.records free of them.
-ENGINE_MODULES: list[str] = ["copilot.stages.engine", "services.contract_queue"]
+ENGINE_MODULES: list[str] = [
+    "copilot.stages.engine",
+    "copilot.dedup.service",
+    "copilot.assignment.hooks",
+    "services.contract_queue",
+]
 
 
 @dataclass

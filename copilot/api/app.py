@@ -31,7 +31,7 @@ def create_app(context: AppContext | None = None) -> FastAPI:
 
 def api_routers() -> list:
     """Every API router, in the order they appear in the docs. Domains add theirs here."""
-    from copilot.api.routes import contracts, health, imports, org, records, stages
+    from copilot.api.routes import assignment, contracts, dedup, health, imports, org, records, stages
 
     return [
         health.router,
@@ -39,5 +39,7 @@ def api_routers() -> list:
         *records.all_record_routers(),
         imports.router,
         stages.router,
+        dedup.router,
+        assignment.router,
         contracts.router,
     ]

@@ -15,7 +15,10 @@ from copilot.errors import CopilotError
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        # without standalone mode click returns (not raises) a `typer.Exit` code: pass it on
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except CopilotError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         sys.exit(exc.exit_code)

@@ -251,5 +251,10 @@ def _register_domain_commands() -> None:
 
 
 # Domains add their CLI module here (e.g. "copilot.assignment.cli").
-DOMAIN_CLI_MODULES: list[str] = ["copilot.stages.cli", "copilot.contracts.cli"]
+DOMAIN_CLI_MODULES: list[str] = [
+    "copilot.stages.cli",
+    "copilot.dedup.cli",
+    "copilot.assignment.cli",
+    "copilot.contracts.cli",
+]
 _register_domain_commands()

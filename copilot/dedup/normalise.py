@@ -21,6 +21,7 @@ from copilot.errors import InvalidInput
 # GB 32100-2015: the code's alphabet (no I, O, Z, S, V) and the position weights 3^i mod 31.
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_DEFAULTS = Path(__file__).with_name("defaults")
 _USCC_SHAPE = re.compile(rf"^[{_USCC_ALPHABET}]{{18}}$")
 
 
@@ -64,6 +65,14 @@ class NameVocabulary:
     legal_forms_en: tuple[str, ...]
     parent_markers_zh: tuple[str, ...]
     region_prefixes: tuple[str, ...]
+    qualifier_words_zh: tuple[str, ...] = ()
+    qualifier_suffixes_zh: tuple[str, ...] = ()
+    person_honorifics_zh: tuple[str, ...] = ()
+
+    @cached_property
+    def honorific_pattern(self) -> re.Pattern[str]:
+        forms = sorted(self.person_honorifics_zh, key=len, reverse=True)
+        return re.compile("^(.{1,2}?)(?:" + "|".join(map(re.escape, forms)) + ")$")
 
     @cached_property
     def region_prefix_re(self) -> re.Pattern[str]:
@@ -77,7 +86,7 @@ class NameVocabulary:
 
 @lru_cache(maxsize=4)
 def load_vocabulary(path: Path | None = None) -> NameVocabulary:
-    raw = yaml.safe_load((path or Path(__file__).with_name("defaults") / "names.yaml").read_text("utf-8"))
+    raw = yaml.safe_load((path or _DEFAULTS / "names.yaml").read_text("utf-8"))
     provinces = [p + s for p in raw["provinces"] for s in raw["province_suffixes"]] + raw["provinces"]
     cities = [c + s for c in raw["cities"] for s in raw["city_suffixes"]] + raw["cities"]
     prefixes = sorted(set(provinces + cities), key=len, reverse=True)
@@ -87,10 +96,13 @@ def load_vocabulary(path: Path | None = None) -> NameVocabulary:
         legal_forms_en=tuple(sorted(raw["legal_forms_en"], key=len, reverse=True)),
         parent_markers_zh=tuple(raw["parent_markers_zh"]),
         region_prefixes=tuple(prefixes),
+        qualifier_words_zh=tuple(raw.get("qualifier_words_zh", ())),
+        qualifier_suffixes_zh=tuple(raw.get("qualifier_suffixes_zh", ())),
+        person_honorifics_zh=tuple(raw.get("person_honorifics_zh", ())),
     )
 
 
-_PUNCT = re.compile(r"[\s\-_.,;:!?'\"、,。;:!?“”‘’·•/\\|()\[\]{}<>《》〈〉【】]+")
+_PUNCT = re.compile(r"[\s\-_.,;:!?'\"、,。;:!?“”‘’·•/\\|()\[\]{}<>《》〈〉【】&]+")
 _BRACKETED = re.compile(r"[((]([^()()]*)[))]")
 
 
@@ -99,30 +111,84 @@ def fold_width(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
-def normalise_company_name(name: str | None, vocabulary: NameVocabulary | None = None) -> str:
-    """The comparable core of a company name.
+@lru_cache(maxsize=1)
+def _traditional_chars() -> frozenset[str]:
+    import zhconv  # small pure-Python table; imported on first use only
 
-    '上海交通大学医学院附属瑞金医院' and '上海瑞金医院有限公司' both give '瑞金医院'.
-    Bracketed places are kept as content ('腾讯科技(深圳)' -> '腾讯科技深圳') because they
-    distinguish entities; the legal form, a leading region and a parent institution do not.
+    table = zhconv.zhconv.getdict("zh-cn")
+    return frozenset(k for k, v in table.items() if len(k) == 1 and k != v)
+
+
+def to_simplified(text: str) -> str:
+    """Traditional Chinese to simplified ('瑞金醫院' -> '瑞金医院'); untouched when nothing is traditional.
+
+    The character test first keeps a million-name scan from paying for a conversion most names
+    do not need.
     """
-    if not name:
-        return ""
-    vocab = vocabulary or load_vocabulary()
-    text = fold_width(name).strip()
-    text = _BRACKETED.sub(lambda m: m.group(1), text)
+    if text.isascii() or _traditional_chars().isdisjoint(text):
+        return text
+    import zhconv
+
+    return zhconv.convert(text, "zh-cn")
+
+
+def _is_qualifier(content: str, vocab: NameVocabulary) -> bool:
+    content = content.strip()
+    return bool(content) and (
+        content in vocab.qualifier_words_zh
+        or (len(content) <= 6 and content.endswith(vocab.qualifier_suffixes_zh))
+    )
+
+
+def _core(name: str, vocab: NameVocabulary) -> str:
+    text = to_simplified(fold_width(name).strip())
+    text = _BRACKETED.sub(lambda m: "" if _is_qualifier(m.group(1), vocab) else m.group(1), text)
     for marker in vocab.parent_markers_zh:
         index = text.rfind(marker)
         if 0 <= index < len(text) - len(marker):
             text = text[index + len(marker) :]
-    for form in vocab.legal_forms_en:
-        if text.endswith(form):
-            text = text[: -len(form)].rstrip(" ,.")
-    while (match := vocab.legal_form_zh_re.search(text)) and match.start() > 1:
-        text = text[: match.start()]  # '集团有限公司' style stacks: strip repeatedly from the end
-    while (match := vocab.region_prefix_re.match(text)) and len(text) - match.end() >= 2:
-        text = text[match.end() :]  # '上海市上海' and '广东省深圳市' prefixes
+    while True:  # '集团有限公司' stacks and 'Corp.有限公司' mixes: strip repeatedly from the end
+        match = vocab.legal_form_zh_re.search(text)
+        if match and match.start() >= 2:
+            text = text[: match.start()].rstrip()
+            continue
+        english = next((f for f in vocab.legal_forms_en if text.endswith(f) and len(text) > len(f) + 1), None)
+        if english is None:
+            break
+        text = text[: -len(english)].rstrip(" ,.")
+    text = _PUNCT.sub("", text) if not re.search(r"[a-z]", text) else text
+    while True:  # '上海市上海' and '广东省深圳市' prefixes
+        match = vocab.region_prefix_re.match(text)
+        if not match or len(text) - match.end() < 2:
+            break
+        text = text[match.end() :]
     return _PUNCT.sub("", text)
+
+
+@lru_cache(maxsize=1)
+def _aliases() -> dict[str, str]:
+    raw = yaml.safe_load((_DEFAULTS / "aliases.yaml").read_text("utf-8"))
+    vocab = load_vocabulary()
+    table: dict[str, str] = {}
+    for canonical, others in (raw.get("aliases") or {}).items():
+        for other in others:
+            table[_core(str(other), vocab)] = str(canonical)
+    return table
+
+
+def normalise_company_name(name: str | None, vocabulary: NameVocabulary | None = None) -> str:
+    """The comparable core of a company name.
+
+    '上海交通大学医学院附属瑞金医院', '上海瑞金医院有限公司', '瑞金醫院' and 'Ruijin Hospital' all
+    give '瑞金医院'. Bracketed places are kept as content ('腾讯科技(深圳)' -> '腾讯科技深圳')
+    because they distinguish entities; bracketed desks and sites ('(设备科)', '(总部)'), the legal
+    form, a leading region and a parent institution do not. Known other names (English names,
+    short forms) map to the canonical core through `defaults/aliases.yaml`.
+    """
+    if not name:
+        return ""
+    core = _core(name, vocabulary or load_vocabulary())
+    return _aliases().get(core, core)
 
 
 def is_branch(name: str | None, vocabulary: NameVocabulary | None = None) -> bool:
@@ -142,13 +208,20 @@ def normalise_phone(phone: str | None) -> str:
         return ""
     text = fold_width(phone)
     text = re.split(r"(?:转|ext\.?|x)\s*\d+$", text)[0]
+    text = re.sub(
+        r"^\+86\s*(?=\+)", "", text.strip()
+    )  # '+86 +1 892 ...': a prefix typed before a foreign number
     digits = _DIGITS.sub("", text)
+    if text.startswith(("+", "00")) and not digits.startswith(("86", "0086")):
+        return "+" + digits.removeprefix(
+            "00"
+        )  # a foreign number: keep its country code, never read it as Chinese
     if digits.startswith("0086"):
         digits = digits[4:]
     elif digits.startswith("86") and len(digits) in (13, 12, 11 + 2):
         digits = digits[2:]
-    if len(digits) in (9, 10) and not digits.startswith(("0", "1")):
-        digits = "0" + digits  # area code written without its trunk zero ('+86 21 6437 0045')
+    if len(digits) in (9, 10, 11) and not digits.startswith("0") and not re.fullmatch(r"1[3-9]\d{9}", digits):
+        digits = "0" + digits  # area code written without its trunk zero ('+86 21 6437 0045', '+86 10 ...')
     return digits
 
 
@@ -176,13 +249,13 @@ def normalise_address(address: str | None) -> str:
     """Width-folded address without punctuation or the leading region (which the city field carries)."""
     if not address:
         return ""
-    text = fold_width(address)
-    vocab = load_vocabulary()
-    for _ in range(3):
-        for prefix in vocab.region_prefixes:
-            if text.startswith(prefix):
-                text = text[len(prefix) :]
-                break
+    text = to_simplified(fold_width(address)).strip()
+    pattern = load_vocabulary().region_prefix_re
+    for _ in range(3):  # '广东省深圳市南山区' style stacks
+        match = pattern.match(text)
+        if not match:
+            break
+        text = text[match.end() :]
     return _PUNCT.sub("", text)
 
 
@@ -194,3 +267,18 @@ def normalise_person_name(name: str | None) -> str:
     if re.search(r"[a-z]", text):
         return " ".join(sorted(part for part in re.split(r"[\s,.]+", text) if part))
     return _PUNCT.sub("", text)
+
+
+def person_name_parts(name: str | None, vocabulary: NameVocabulary | None = None) -> tuple[str, bool]:
+    """(the name or its surname, whether it was only a surname plus honorific).
+
+    '李总' and '李 工' are how people are filed in a CRM: they say the surname and nothing else,
+    so they can match '李建国' but only on the surname. The honorifics are data in names.yaml.
+    """
+    text = to_simplified(normalise_person_name(name))
+    if not text or re.search(r"[a-z]", text):
+        return text, False
+    match = (vocabulary or load_vocabulary()).honorific_pattern.match(text)
+    if match and len(text) <= 5:
+        return match.group(1), True
+    return text, False

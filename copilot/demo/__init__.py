@@ -46,6 +46,7 @@ def _steps() -> list[tuple[str, DemoStep]]:
 
 # Domains add (name, "module:function") here, in the order they must run.
 EXTRA_STEPS: list[tuple[str, str]] = [
+    ("assignment", "copilot.assignment.demo:load_assignment"),
     ("stages", "copilot.stages.demo:load_stages"),
     ("contracts", "copilot.contracts.demo:load_contracts"),
 ]

@@ -25,7 +25,7 @@ from copilot.db.schema import OpportunityRow, StageHistoryRow
 from copilot.dedup.normalise import make_uscc
 from copilot.demo import DemoState
 from copilot.models import ActivityIn, ContactIn, CustomerIn, LeadIn, OpportunityIn
-from copilot.records.service import insert_many
+from copilot.records.service import CreateOptions, insert_many
 from copilot.records.specs import ACTIVITIES, CONTACTS, CUSTOMERS, LEADS, OPPORTUNITIES
 
 N_CUSTOMERS = 2000
@@ -119,13 +119,16 @@ def load_core(context: AppContext, state: DemoState) -> dict[str, Any]:
             for d in depts
         }
         customer_items, planted = _customers(rng, vocab, depts, reps_by_dept)
-        customers = insert_many(session, caller, CUSTOMERS, customer_items)
+        planted_on_purpose = CreateOptions(skip_checks="demo load: duplicates are planted on purpose")
+        customers = insert_many(session, caller, CUSTOMERS, customer_items, options=planted_on_purpose)
         state.customers = [c.id for c in customers]
         by_external = {c.external_id: c for c in customers}
         state.facts["planted_duplicates"] = planted
         state.facts["ruijin_external_ids"] = [e for e in by_external if e.startswith("DEMO-C-RUIJIN")]
 
-        contacts = insert_many(session, caller, CONTACTS, _contacts(rng, vocab, customers))
+        contacts = insert_many(
+            session, caller, CONTACTS, _contacts(rng, vocab, customers), options=planted_on_purpose
+        )
         leads = insert_many(session, caller, LEADS, _leads(rng, vocab, depts, reps_by_dept, customers))
         opportunities = _opportunities(session, caller, rng, vocab, customers, state)
         activities = insert_many(

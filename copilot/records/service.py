@@ -8,6 +8,7 @@ lead routing) hold whoever writes.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -45,6 +46,45 @@ def register_after_create(entity: str, hook: AfterCreate) -> None:
     hooks = AFTER_CREATE.setdefault(entity, [])
     if hook not in hooks:
         hooks.append(hook)
+
+
+@dataclass(frozen=True)
+class CreateOptions:
+    """What a writer says about a creation: `force` + `reason` override a check that only
+    suspects a problem (kept in the audit log); `skip_checks` is a bulk loader's explicit,
+    audited statement that it writes what the checks would refuse (the demo plants duplicates)."""
+
+    force: bool = False
+    reason: str | None = None
+    skip_checks: str | None = None
+
+
+# Hooks run before a row is built, for every writer: (session, caller, input, options) -> note.
+# A hook refuses by raising (e.g. Conflict); a returned dict is kept in the audit log with the row.
+BeforeCreate = Callable[[Session, auth.Caller, BaseModel, CreateOptions], dict[str, Any] | None]
+BEFORE_CREATE: dict[str, list[BeforeCreate]] = {}
+
+
+def register_before_create(entity: str, hook: BeforeCreate) -> None:
+    hooks = BEFORE_CREATE.setdefault(entity, [])
+    if hook not in hooks:
+        hooks.append(hook)
+
+
+def _before_create(
+    session: Session, caller: auth.Caller, spec: EntitySpec, data: BaseModel, options: CreateOptions
+) -> dict[str, Any]:
+    hooks = BEFORE_CREATE.get(spec.name, [])
+    if not hooks:
+        return {}
+    if options.skip_checks:
+        return {"checks_skipped": options.skip_checks}
+    notes: dict[str, Any] = {}
+    for hook in hooks:
+        note = hook(session, caller, data, options)
+        if note:
+            notes.update(note)
+    return notes
 
 
 _REFERENCES: dict[str, type[Base]] = {
@@ -186,14 +226,25 @@ def build_values(session: Session, caller: auth.Caller, spec: EntitySpec, data: 
     return values
 
 
-def build_row(session: Session, caller: auth.Caller, spec: EntitySpec, data: BaseModel) -> Base:
-    """A new row from validated input, with references checked and derived columns filled."""
-    return spec.row(**build_values(session, caller, spec, data))
+def build_row(
+    session: Session,
+    caller: auth.Caller,
+    spec: EntitySpec,
+    data: BaseModel,
+    options: CreateOptions | None = None,
+) -> Base:
+    """A new row from validated input, with references checked, derived columns filled and the
+    entity's before-create checks run (their notes ride on the row to `after_insert`'s audit)."""
+    notes = _before_create(session, caller, spec, data, options or CreateOptions())
+    row = spec.row(**build_values(session, caller, spec, data))
+    if notes:
+        row.create_notes = notes  # type: ignore[attr-defined]  # plain attribute, not a column
+    return row
 
 
 def needs_rows(spec: EntitySpec) -> bool:
-    """Whether creating this entity runs code on the row objects (hooks, stage history)."""
-    return bool(AFTER_CREATE.get(spec.name)) or spec.row is OpportunityRow
+    """Whether creating this entity runs code on the row objects (checks, hooks, stage history)."""
+    return bool(AFTER_CREATE.get(spec.name) or BEFORE_CREATE.get(spec.name)) or spec.row is OpportunityRow
 
 
 def bulk_insert(
@@ -263,6 +314,16 @@ def after_insert(session: Session, caller: auth.Caller, spec: EntitySpec, row: B
         entity_id=row.id,
         after=audit.snapshot(row),
     )
+    notes = getattr(row, "create_notes", None)
+    if notes:
+        audit.record(
+            session,
+            actor_id=actor,
+            action=f"{spec.name}.create_checks",
+            entity=spec.name,
+            entity_id=row.id,
+            after=notes,
+        )
     if isinstance(row, OpportunityRow):
         session.add(
             StageHistoryRow(
@@ -278,12 +339,18 @@ def after_insert(session: Session, caller: auth.Caller, spec: EntitySpec, row: B
         hook(session, caller, row)
 
 
-def create_record(session: Session, caller: auth.Caller, spec: EntitySpec, data: BaseModel) -> BaseModel:
+def create_record(
+    session: Session,
+    caller: auth.Caller,
+    spec: EntitySpec,
+    data: BaseModel,
+    options: CreateOptions | None = None,
+) -> BaseModel:
     if spec.create is None:
         raise InvalidInput(
             f"{spec.plural} cannot be created through this route", details={"entity": spec.plural}
         )
-    row = build_row(session, caller, spec, data)
+    row = build_row(session, caller, spec, data, options)
     session.add(row)
     session.flush()
     after_insert(session, caller, spec, row)
@@ -333,15 +400,23 @@ def update_record(
 
 
 def insert_many(
-    session: Session, caller: auth.Caller, spec: EntitySpec, items: list[BaseModel], *, batch: int = 500
+    session: Session,
+    caller: auth.Caller,
+    spec: EntitySpec,
+    items: list[BaseModel],
+    *,
+    batch: int = 500,
+    options: CreateOptions | None = None,
 ) -> list[Base]:
     """Create many records in the caller's transaction, flushing in batches (bulk loads, demo data).
 
-    Same rules as `create_record` (references, derived keys, audit, hooks), fewer round trips.
+    Same rules as `create_record` (references, derived keys, checks, audit, hooks), fewer round
+    trips. A loader that writes what the checks would refuse says so with
+    `CreateOptions(skip_checks="why")`, and every row it writes carries that in the audit log.
     """
     created: list[Base] = []
     for start in range(0, len(items), batch):
-        rows = [build_row(session, caller, spec, item) for item in items[start : start + batch]]
+        rows = [build_row(session, caller, spec, item, options) for item in items[start : start + batch]]
         session.add_all(rows)
         session.flush()
         for row in rows:

@@ -11,9 +11,9 @@ from copilot.db.schema import JobRow
 
 
 def test_job_runs_once_and_records_result(any_context, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(
-        worker, "PERIODIC", {}
-    )  # engines' periodic tasks (stage timeouts ...) would count too
+    # engines register periodic tasks at start-up (SLA escalation, stage timeouts ...);
+    # this test counts queued jobs only
+    monkeypatch.setattr(worker, "PERIODIC", {})
     calls: list[dict] = []
     worker.register_job(
         "test.echo", lambda ctx, payload, progress: calls.append(payload) or {"echo": payload["n"]}

@@ -62,8 +62,15 @@ def records_router(spec: EntitySpec) -> APIRouter:
     if spec.create is not None:
         create_model = spec.create
 
-        def create_item(body: create_model, session: SessionDep, caller: CallerDep) -> Any:  # type: ignore[valid-type]
-            return service.create_record(session, caller, spec, body)
+        def create_item(
+            body: create_model,  # type: ignore[valid-type]
+            session: SessionDep,
+            caller: CallerDep,
+            force: bool = Query(False, description="create despite suspected duplicates (needs reason)"),
+            reason: str | None = Query(None, description="why, when force=true; kept in the audit log"),
+        ) -> Any:
+            options = service.CreateOptions(force=force, reason=reason)
+            return service.create_record(session, caller, spec, body, options)
 
         router.add_api_route(
             "",

@@ -1,5 +1,6 @@
 """All tables. Each domain adds a module here and imports it below, so metadata is complete."""
 
+from copilot.db.schema.assignment import RoundRobinRow, RuleSetRow, RuleVersionRow, TraceRow
 from copilot.db.schema.base import Base
 from copilot.db.schema.contracts import ContractFlagRow, ContractPlaybookRow, FlagActionRow
 from copilot.db.schema.core import (
@@ -17,10 +18,15 @@ from copilot.db.schema.core import (
     TodoRow,
     UserRow,
 )
+from copilot.db.schema.dedup import MergeRow
 from copilot.db.schema.stages import StageEvidenceRow, StageHoldRow, StagePaymentRow, StagePipelineRow
 
 __all__ = [
     "ActivityRow",
+    "RoundRobinRow",
+    "RuleSetRow",
+    "RuleVersionRow",
+    "TraceRow",
     "AuditRow",
     "Base",
     "ContactRow",
@@ -32,6 +38,7 @@ __all__ = [
     "FlagActionRow",
     "JobRow",
     "LeadRow",
+    "MergeRow",
     "OpportunityRow",
     "SignalRow",
     "StageEvidenceRow",

@@ -54,3 +54,43 @@ def test_english_legal_forms() -> None:
 def test_phones(raw: str, digits: str, kind: str) -> None:
     assert normalise_phone(raw) == digits
     assert phone_kind(raw) == kind
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "瑞金醫院",
+        "Ruijin Hospital",
+        "瑞金医院(设备科)",
+        "上海瑞金医院(信息科)",
+        "瑞金医院(采购中心)",
+        "上海 瑞金医院",
+    ],
+)
+def test_traditional_aliases_and_desk_qualifiers_reach_the_same_core(name: str) -> None:
+    assert normalise_company_name(name) == "瑞金医院"
+
+
+def test_bracketed_place_is_kept_but_desk_is_not() -> None:
+    assert normalise_company_name("联想(北京)有限公司") != normalise_company_name("联想(上海)有限公司")
+    assert normalise_company_name("华信科技(总部)") == normalise_company_name("华信科技有限公司")
+
+
+def test_mixed_english_and_chinese_legal_forms() -> None:
+    assert normalise_company_name("Evergreen Online Retail Corp.有限公司") == normalise_company_name(
+        "Evergreen Online Retail"
+    )
+
+
+def test_foreign_numbers_are_not_read_as_chinese_mobiles() -> None:
+    assert normalise_phone("+1 892 591 4323") == "+18925914323"
+    assert phone_kind("+1 892 591 4323") == "invalid"
+    assert normalise_phone("+86 10 7921 1848") == "01079211848"  # Beijing's area code starts with 1
+
+
+def test_person_name_with_honorific_keeps_only_the_surname() -> None:
+    from copilot.dedup.normalise import person_name_parts
+
+    assert person_name_parts("李总") == ("李", True)
+    assert person_name_parts("王 工") == ("王", True)
+    assert person_name_parts("李建国") == ("李建国", False)

@@ -22,6 +22,10 @@ ENGINE_MODULES: list[str] = [
     "copilot.stages.engine",
     "copilot.dedup.service",
     "copilot.assignment.hooks",
+    "services.triggers_scan",
+    "copilot.voice.jobs",
+    "copilot.health.delivery",
+    "copilot.ingest.jobs",
     "services.contract_queue",
 ]
 

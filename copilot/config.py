@@ -83,10 +83,6 @@ class Settings(BaseSettings):
     lead_first_contact_sla_hours: float = Field(
         24.0, description="Lead without first contact escalates after this."
     )
-    assignment_dictionary: Path | None = Field(
-        None,
-        description="Routing dictionary file (canonical regions/sources with aliases); default the bundled one.",
-    )
 
     # weekly report delivery
     smtp_host: str | None = Field(

@@ -1,1 +1,1 @@
-"""Turning raw inputs (PDF, DOCX, scans, public sources) into text, structure and positions."""
+"""Turning raw inputs (PDF, DOCX, scans, public pages, transcripts) into text, structure, positions and provenance."""

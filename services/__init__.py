@@ -1,1 +1,1 @@
-"""The copilot features: each a function of stored data, retrieval and a generator to a result."""
+"""The copilot features: each a function of (store, retriever, generator) -> a cited result."""

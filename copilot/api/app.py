@@ -31,15 +31,35 @@ def create_app(context: AppContext | None = None) -> FastAPI:
 
 def api_routers() -> list:
     """Every API router, in the order they appear in the docs. Domains add theirs here."""
-    from copilot.api.routes import assignment, contracts, dedup, health, imports, org, records, stages
+    from copilot.api.routes import (
+        assignment,
+        brief,
+        contracts,
+        dedup,
+        handover,
+        health,
+        imports,
+        ingest,
+        inspection,
+        org,
+        records,
+        stages,
+        voice,
+    )
 
+    # inspection before records: /leads/flow must win over /leads/{id}
     return [
         health.router,
+        inspection.router,
         org.router,
         *records.all_record_routers(),
         imports.router,
         stages.router,
         dedup.router,
         assignment.router,
+        handover.router,
+        brief.router,
+        voice.router,
+        ingest.router,
         contracts.router,
     ]

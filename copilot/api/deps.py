@@ -21,7 +21,7 @@ ContextDep = Annotated[AppContext, Depends(get_context)]
 
 def get_session(context: ContextDep) -> Iterator[Session]:
     """One transaction per request: committed when the route returns, rolled back if it raises."""
-    with context.db.transaction() as session:
+    with context.db.transaction(write_lock=False) as session:
         yield session
 
 

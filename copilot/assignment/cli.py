@@ -22,6 +22,12 @@ app.add_typer(rules_app, name="rules")
 JsonOpt = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
 
 
+def _dictionary(ctx: Any) -> Path | None:
+    from copilot.assignment.dictionaries import dictionary_path
+
+    return dictionary_path(ctx.settings)
+
+
 def _print_simulation(r: dict[str, Any]) -> None:
     out.print(
         f"[bold]{r['rule_set']}[/]: {r['leads']} leads, outcomes {r['outcomes']}, assigned share {r['assigned_share']:.1%}"
@@ -84,9 +90,7 @@ def simulate_cmd(
         else:
             items = simulate.recent_leads(session, sample or 100)
             if not items:
-                items = simulate.generated_leads(
-                    dictionaries.build(session, ctx.settings.assignment_dictionary), sample or 100
-                )
+                items = simulate.generated_leads(dictionaries.build(session, _dictionary(ctx)), sample or 100)
         report = simulate.simulate(session, rule_set, items, paths=paths and as_json)
     emit(report, as_json, _print_simulation)
 
@@ -232,9 +236,7 @@ def rules_import(
     ctx = context()
     rule_set = service.load_rule_file(file)
     with ctx.db.transaction() as session:
-        row = versions.save_draft(
-            session, rule_set, note=note, dictionary_path=ctx.settings.assignment_dictionary
-        )
+        row = versions.save_draft(session, rule_set, note=note, dictionary_path=_dictionary(ctx))
         result = versions.describe(session, row)
     emit(result, as_json, _print_version)
 
@@ -258,7 +260,7 @@ def rules_validate(
     ctx = context()
     rule_set = service.load_rule_file(file)
     with ctx.db.read() as session:
-        report = versions.check(session, rule_set, ctx.settings.assignment_dictionary)
+        report = versions.check(session, rule_set, _dictionary(ctx))
     emit(
         report,
         as_json,
@@ -288,9 +290,7 @@ def rules_simulate(
     ctx = context()
     with ctx.db.transaction() as session:
         row = versions.get_version(session, version)
-        report = versions.simulate_version(
-            session, row, sample=sample, dictionary_path=ctx.settings.assignment_dictionary
-        )
+        report = versions.simulate_version(session, row, sample=sample, dictionary_path=_dictionary(ctx))
         report["version"] = versions.describe(session, row)
     emit(report, as_json, _print_simulation)
 
@@ -305,7 +305,7 @@ def rules_publish(version: str, as_json: JsonOpt = False) -> None:
         result = versions.publish(
             session,
             versions.get_version(session, version),
-            dictionary_path=ctx.settings.assignment_dictionary,
+            dictionary_path=_dictionary(ctx),
         )
     emit(result, as_json, lambda v: out.print(f"published {v['rule_set']} v{v['version']} (id {v['id']})"))
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from copilot.assignment import routing, service, versions
+from copilot.assignment import dictionaries, routing, service, versions
 from copilot.assignment.rules import load_yaml
 from copilot.auth import system_caller
 from copilot.bootstrap import AppContext
@@ -36,7 +36,7 @@ CONTACT_DAYS = 45
 
 def load_assignment(context: AppContext, state: Any) -> dict[str, Any]:
     rng = state.rng
-    dictionary = context.settings.assignment_dictionary
+    dictionary = dictionaries.dictionary_path(context.settings)
     legacy_rules = load_yaml((DEFAULTS / "demo_legacy_rules.yaml").read_text("utf-8"))
     current_rules = load_yaml((DEFAULTS / "demo_rules.yaml").read_text("utf-8"))
     with context.db.transaction() as session:

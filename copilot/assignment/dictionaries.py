@@ -2,7 +2,8 @@
 
 Values come from the store (departments.region, users.region, department names, logins, lead
 sources seen) and from a dictionary file of canonical values with the aliases people type
-(`US` for `North America`), default `defaults/dictionary.yaml`, or COPILOT_ASSIGNMENT_DICTIONARY.
+(`US` for `North America`): `<COPILOT_DATA_DIR>/assignment-dictionary.yaml` when it exists,
+else the bundled `defaults/dictionary.yaml`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,13 @@ from copilot.errors import InvalidInput
 
 DEFAULT_DICTIONARY = Path(__file__).with_name("defaults") / "dictionary.yaml"
 KINDS = ("regions", "sources", "industries", "size_bands")
+DATA_DIR_FILE = "assignment-dictionary.yaml"
+
+
+def dictionary_path(settings: Any) -> Path | None:
+    """The organisation's own dictionary in the data dir, if it has one (None = the bundled file)."""
+    path = Path(settings.data_dir) / DATA_DIR_FILE
+    return path if path.exists() else None
 
 
 @lru_cache(maxsize=8)

@@ -59,7 +59,18 @@ def serve(
         err.print(
             f"demo API key (admin): [bold]{key_file.read_text().strip()}[/]  — paste it on the sign-in page"
         )
-    uvicorn.run(create_app(ctx), host=host, port=port, log_level=ctx.settings.log_level.lower())
+    # the server owns the embedded search index, so the worker (indexing, optimize) runs in-process
+    from copilot.worker import start_in_thread
+
+    thread, stop = start_in_thread(ctx)
+    try:
+        uvicorn.run(create_app(ctx), host=host, port=port, log_level=ctx.settings.log_level.lower())
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+        from retrieval.index import close_store
+
+        close_store(ctx)  # flush and release the shard for the next process
 
 
 @app.command("worker")
@@ -144,10 +155,33 @@ def users_list(as_json: JsonOpt = False) -> None:
 
 
 @users_app.command("deactivate")
-def users_deactivate(login: str, as_json: JsonOpt = False) -> None:
+def users_deactivate(
+    login: str,
+    handover_to: Annotated[
+        str | None,
+        typer.Option(
+            "--handover-to", help="Login of the user who takes over their customers (with handover packages)."
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Deactivate a user: they can no longer sign in or receive leads; their records stay."""
     from copilot import org
 
+    if handover_to:
+        from services.handover_practice import deactivate_and_hand_over
+
+        with context().db.transaction() as session:
+            report = deactivate_and_hand_over(session, system_caller(), login, handover_to)
+        emit(
+            report,
+            as_json,
+            lambda r: out.print(
+                f"deactivated {login}; handed over {len(r['handed_over'])} customers to {handover_to} "
+                f"(packages prepared; see `copilot handover map CUSTOMER`)"
+            ),
+        )
+        return
     with context().db.transaction() as session:
         user = org.deactivate_user(session, login)
     emit(user, as_json, lambda u: out.print(f"deactivated {u.login}"))
@@ -179,6 +213,12 @@ def import_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Import records from CSV (UTF-8, BOM, GBK/GB18030) or JSONL; bad rows are reported, good rows imported."""
+    if entity in EXTRA_IMPORTERS:  # files that are not CRM records, e.g. marketing's lead export
+        import importlib
+
+        module_path, func = EXTRA_IMPORTERS[entity].split(":")
+        getattr(importlib.import_module(module_path), func)(file, as_json=as_json)
+        return
     from copilot.importing.service import import_file
 
     with progress(f"importing {entity}", file.stat().st_size) as advance:
@@ -255,6 +295,16 @@ DOMAIN_CLI_MODULES: list[str] = [
     "copilot.stages.cli",
     "copilot.dedup.cli",
     "copilot.assignment.cli",
+    "copilot.handover.cli",
+    "copilot.voice.cli",
+    "copilot.voice.tags_cli",
+    "copilot.health.cli",
+    "copilot.health.metrics_cli",
+    "copilot.ingest.cli",
     "copilot.contracts.cli",
 ]
+# `copilot import KIND FILE` for kinds that are not CRM records: kind -> "module:function(file, as_json)".
+EXTRA_IMPORTERS: dict[str, str] = {"marketing-leads": "copilot.health.marketing:import_cli"}
 _register_domain_commands()
+
+import copilot.cli.brief  # noqa: E402,F401 - `copilot brief` and `copilot triggers` (top-level commands)

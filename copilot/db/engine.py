@@ -29,11 +29,20 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
+def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
+    # A unit of work takes the write lock up front (BEGIN IMMEDIATE): a deferred transaction that
+    # read first and writes later fails at once with "database is locked" when another writer
+    # committed meanwhile (WAL cannot upgrade a stale snapshot), whereas IMMEDIATE waits its turn
+    # (busy_timeout). Readers keep plain BEGIN and never block writers.
+    immediate = connection.get_execution_options().get("copilot_write", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
@@ -53,9 +62,16 @@ class Database:
         return self.engine.dialect.name
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """Commit on success, roll back on any exception: nothing is half-written."""
+    def transaction(self, *, write_lock: bool = True) -> Iterator[Session]:
+        """Commit on success, roll back on any exception: nothing is half-written.
+
+        On SQLite a unit of work takes the write lock when it starts (see `_sqlite_begin`);
+        `write_lock=False` is for the per-request session, which mostly reads and must not
+        hold the lock while the service it calls opens its own unit of work.
+        """
         session = self._sessions()
+        if write_lock and self.engine.dialect.name == "sqlite":
+            session.connection(execution_options={"copilot_write": True})
         try:
             yield session
             session.commit()

@@ -48,7 +48,11 @@ def _steps() -> list[tuple[str, DemoStep]]:
 EXTRA_STEPS: list[tuple[str, str]] = [
     ("assignment", "copilot.assignment.demo:load_assignment"),
     ("stages", "copilot.stages.demo:load_stages"),
+    ("signals", "copilot.ingest.demo:load_signals_step"),
+    ("handover", "copilot.handover.demo:load_handover_demo"),
+    ("voice", "copilot.voice.demo:load_voice_demo"),
     ("contracts", "copilot.contracts.demo:load_contracts"),
+    ("health", "copilot.health.demo:load_health"),
 ]
 
 

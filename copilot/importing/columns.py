@@ -66,6 +66,30 @@ def _aliases() -> dict[str, dict[str, str]]:
     return table
 
 
+@lru_cache(maxsize=1)
+def _value_aliases() -> dict[tuple[str, str], dict[str, str]]:
+    """(entity, field) -> {spelling key -> canonical value}, from defaults/values.yaml."""
+    raw = yaml.safe_load((Path(__file__).with_name("defaults") / "values.yaml").read_text("utf-8"))
+    table: dict[tuple[str, str], dict[str, str]] = {}
+    for entity, fields in raw.items():
+        if entity == "version":
+            continue
+        for field_name, values in fields.items():
+            mapping = table.setdefault((entity, field_name), {})
+            for canonical, spellings in values.items():
+                for spelling in [canonical, *spellings]:
+                    mapping[_header_key(spelling).lower()] = canonical
+    return table
+
+
+def canonical_value(entity: str, field_name: str, value: Any) -> Any:
+    """'拜访' -> 'visit' for activities.kind; values without an alias pass through unchanged."""
+    aliases = _value_aliases().get((entity, field_name))
+    if not aliases or not isinstance(value, str):
+        return value
+    return aliases.get(_header_key(value).lower(), value)
+
+
 def _header_key(header: str) -> str:
     return re.sub(r"[\s*_\-]+", "", fold_width(header))
 

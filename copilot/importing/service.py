@@ -26,6 +26,7 @@ from copilot.importing.columns import (
     REFERENCE_COLUMNS,
     CellError,
     ReferenceResolver,
+    canonical_value,
     convert_cell,
     header_hint,
     map_header,
@@ -150,7 +151,9 @@ class _Importer:
                     if cell not in (None, "") and self.spec.plural == "leads":
                         custom[column] = cell
                     continue
-                converted = convert_cell(field_name, cell, self.zone)
+                converted = canonical_value(
+                    self.spec.plural, field_name, convert_cell(field_name, cell, self.zone)
+                )
                 if converted is None:
                     continue
                 if field_name in REFERENCE_COLUMNS and field_name not in self.known_fields:
@@ -163,7 +166,15 @@ class _Importer:
                 cell = raw.values.get(source_col)
                 if cell in (None, "") or values.get(id_field) is not None:
                     continue
-                values[id_field] = self.resolver.resolve(column, str(cell).strip(), values)
+                try:
+                    values[id_field] = self.resolver.resolve(column, str(cell).strip(), values)
+                except CellError:
+                    if column != "contact" or "participants" not in self.known_fields:
+                        raise
+                    # a person named in the history who is not (yet) a contact stays in it as a participant
+                    names = values.setdefault("participants", [])
+                    if str(cell).strip() not in names:
+                        names.append(str(cell).strip())
         except CellError as exc:
             self._reject(raw.line, exc.field, exc.reason, exc.value)
             return None

@@ -22,6 +22,11 @@ PAGES: list[tuple[str, str, str]] = [
     ("/app", "customers.html", "Customers"),
     ("/app/customers/{customer_id}", "customer.html", "Customer"),
     ("/app/stages", "stages_health.html", "Stage health"),
+    ("/app/handover/{customer_id}", "handover_map.html", "Relationship map"),
+    ("/app/handover/{customer_id}/practice", "handover_practice.html", "Practice"),
+    ("/app/customers/{customer_id}/voice", "voice.html", "Voice notes"),
+    ("/app/inspection", "inspection.html", "Weekly inspection"),
+    ("/app/leads/flow", "lead_flow.html", "Lead flow"),
     ("/app/contracts", "contracts.html", "Contract review"),
     ("/app/contracts/{contract_id}", "contract.html", "Contract"),
 ]

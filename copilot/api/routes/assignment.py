@@ -69,7 +69,7 @@ def simulate_route(body: SimulateIn, session: SessionDep, caller: CallerDep, con
             raise InvalidInput("leads is empty", details={"field": "leads"})
     else:
         leads = simulate.recent_leads(session, body.sample) or simulate.generated_leads(
-            dictionaries.build(session, context.settings.assignment_dictionary), body.sample
+            dictionaries.build(session, dictionaries.dictionary_path(context.settings)), body.sample
         )
     report = simulate.simulate(session, rule_set, leads, paths=body.paths)
     session.rollback()
@@ -109,7 +109,7 @@ def create_rules(
         rule_set,
         actor_id=caller.id,
         note=note,
-        dictionary_path=context.settings.assignment_dictionary,
+        dictionary_path=dictionaries.dictionary_path(context.settings),
     )
     return versions.describe(session, row, body=True)
 
@@ -119,7 +119,7 @@ def create_rules(
 )
 def validate_rules(body: SimulateIn, session: SessionDep, caller: CallerDep, context: ContextDep) -> Any:
     caller.require(Role.manager)
-    return versions.check(session, _rule_set(body, session), context.settings.assignment_dictionary)
+    return versions.check(session, _rule_set(body, session), dictionaries.dictionary_path(context.settings))
 
 
 @router.get("/assignment/rules/{version}", summary="One version (id, NAME@N, NAME or 'published')")
@@ -147,7 +147,7 @@ def simulate_rules(
     caller.require(Role.admin)
     row = versions.get_version(session, version)
     report = versions.simulate_version(
-        session, row, sample=sample, dictionary_path=context.settings.assignment_dictionary
+        session, row, sample=sample, dictionary_path=dictionaries.dictionary_path(context.settings)
     )
     report["version"] = versions.describe(session, row)
     return report
@@ -160,7 +160,7 @@ def publish_rules(version: str, session: SessionDep, caller: CallerDep, context:
         session,
         versions.get_version(session, version),
         actor_id=caller.id,
-        dictionary_path=context.settings.assignment_dictionary,
+        dictionary_path=dictionaries.dictionary_path(context.settings),
     )
 
 

@@ -3,6 +3,7 @@
 from copilot.db.schema.assignment import RoundRobinRow, RuleSetRow, RuleVersionRow, TraceRow
 from copilot.db.schema.base import Base
 from copilot.db.schema.contracts import ContractFlagRow, ContractPlaybookRow, FlagActionRow
+from copilot.db.schema.brief import TriggerCardRow, TriggerRuleRow
 from copilot.db.schema.core import (
     ActivityRow,
     AuditRow,
@@ -19,7 +20,11 @@ from copilot.db.schema.core import (
     UserRow,
 )
 from copilot.db.schema.dedup import MergeRow
+from copilot.db.schema.handover import HandoverPackageRow, PracticeSessionRow
+from copilot.db.schema.health import HealthReportRow, MarketingLeadRow
+from copilot.db.schema.ingest import IndexDocumentRow, TranscriptRow
 from copilot.db.schema.stages import StageEvidenceRow, StageHoldRow, StagePaymentRow, StagePipelineRow
+from copilot.db.schema.voice import ProfileTagRow, VoiceNoteRow
 
 __all__ = [
     "ActivityRow",
@@ -36,10 +41,16 @@ __all__ = [
     "CustomerRow",
     "DepartmentRow",
     "FlagActionRow",
+    "HandoverPackageRow",
+    "HealthReportRow",
+    "IndexDocumentRow",
     "JobRow",
     "LeadRow",
+    "MarketingLeadRow",
     "MergeRow",
     "OpportunityRow",
+    "PracticeSessionRow",
+    "ProfileTagRow",
     "SignalRow",
     "StageEvidenceRow",
     "StageHistoryRow",
@@ -47,5 +58,9 @@ __all__ = [
     "StagePaymentRow",
     "StagePipelineRow",
     "TodoRow",
+    "TriggerCardRow",
+    "TriggerRuleRow",
+    "TranscriptRow",
     "UserRow",
+    "VoiceNoteRow",
 ]

@@ -82,3 +82,19 @@ def test_empty_team_and_inactive_members(context: AppContext, small_org) -> None
     assert "na.rep inactive" in empty["message"]
     [warning] = [w for w in report["warnings"] if w["code"] == "unavailable_members"]
     assert warning["excluded"] == [{"login": "east.rep2", "reason": "inactive (deactivated or departed)"}]
+
+
+def test_dictionary_file_in_the_data_dir_replaces_the_bundled_one(context, small_org) -> None:  # type: ignore[no-untyped-def]
+    from copilot.assignment import dictionaries
+
+    (context.settings.data_dir / dictionaries.DATA_DIR_FILE).write_text(
+        "regions:\n  North America: [美国站]\nsources:\n  amazon_us: []\n", encoding="utf-8"
+    )
+    path = dictionaries.dictionary_path(context.settings)
+    rules = load_yaml(
+        "name: t\nrules:\n  - {id: a, when: {source: amazon_us, region: 美国站}, assign: {team: 北美事业部}}\nfallback: {user: na.rep}\n"
+    )
+    with context.db.read() as session:
+        report = versions.check(session, rules, path)
+    [error] = report["errors"]
+    assert error["value"] == "美国站" and error["suggestions"][0] == "North America"

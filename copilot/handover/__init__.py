@@ -1,0 +1,1 @@
+"""The handover sandbox's CLI (the engine lives in services.handover*)."""

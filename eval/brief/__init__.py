@@ -1,0 +1,1 @@
+"""The brief's labelled scenarios and their runner."""

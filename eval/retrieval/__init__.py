@@ -1,0 +1,1 @@
+"""Retrieval eval: labelled zh / en / cross-language queries over the demo corpus."""

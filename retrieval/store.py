@@ -1,0 +1,487 @@
+"""The VectorStore port and its two adapters: Qdrant's engine in-process, or a Qdrant server.
+
+One collection schema for both: a named dense vector `dense` (cosine) and a named sparse vector
+`sparse` (IDF applied by the engine), payload indexes on the fields search filters on
+(customer_id, source, kind, occurred_at, department_id, doc_key, audience). Hybrid queries are
+two prefetches fused by the engine's RRF.
+
+Embedded (default): `qdrant-edge-py` under `<data_dir>/qdrant`, with a write-ahead log. A shard
+can be opened by one process only; `copilot serve` owns it. Another process gets `Unavailable`
+with what to do instead (never a crash, never a second writer). HNSW is built by `optimize()`,
+which blocks: the worker runs it after large ingests (see `retrieval.jobs`), never a request.
+
+Server (`COPILOT_QDRANT_URL`): `qdrant-client` against a Qdrant server or cluster. qdrant-client's
+own local mode is not used as a store: it reopens slowly and answers hybrid queries in seconds
+at 100k points.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from copilot.errors import Unavailable
+from retrieval.sparse import SparseVector
+
+log = logging.getLogger(__name__)
+
+COLLECTION = "copilot_chunks"
+DENSE = "dense"
+SPARSE = "sparse"
+RRF_K = 60
+Mode = Literal["hybrid", "dense", "sparse"]
+# payload `audience`: "public" (unlinked public-source material, visible to all) or "customer".
+# A keyword, not a bool: qdrant-edge 0.9 does not match boolean payload values.
+PUBLIC = "public"
+
+KEYWORD_FIELDS = ("source", "kind", "doc_key", "audience")
+INTEGER_FIELDS = ("customer_id", "department_id")
+DATETIME_FIELDS = ("occurred_at",)
+
+
+@dataclass
+class ChunkPoint:
+    """One chunk as stored: id (a UUID string), its vectors and its payload."""
+
+    id: str
+    dense: Sequence[float]
+    sparse: SparseVector
+    payload: dict[str, Any]
+
+
+@dataclass
+class SearchFilter:
+    """What a query may return. `visible_customer_ids=None` means no visibility restriction."""
+
+    customer_ids: list[int] | None = None
+    sources: list[str] | None = None
+    kinds: list[str] | None = None
+    doc_keys: list[str] | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    visible_customer_ids: list[int] | None = None
+    visible_kinds: list[str] = field(
+        default_factory=list
+    )  # kinds visible regardless of customer (legal: contract)
+    include_public: bool = True  # unlinked public signals are visible to everyone
+
+
+@dataclass
+class StoredHit:
+    id: str
+    score: float
+    payload: dict[str, Any]
+
+
+class VectorStore(Protocol):
+    """The operations indexing and search need; both adapters implement exactly these."""
+
+    def upsert(self, points: list[ChunkPoint]) -> None: ...
+    def delete(self, ids: list[str]) -> None: ...
+    def delete_documents(self, doc_keys: list[str]) -> None: ...
+    def existing(self, ids: list[str]) -> set[str]: ...
+    def query(
+        self,
+        dense: Sequence[float] | None,
+        sparse: SparseVector | None,
+        filter: SearchFilter,
+        limit: int,
+        mode: Mode = "hybrid",
+        weights: tuple[float, float] | None = None,
+    ) -> list[StoredHit]: ...
+    def scroll(self, filter: SearchFilter, limit: int) -> list[StoredHit]: ...
+    def count(self, filter: SearchFilter | None = None) -> int: ...
+    def optimize(self) -> bool: ...
+    def flush(self) -> None: ...
+    def close(self) -> None: ...
+
+
+def iso(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _prefetch_limit(limit: int) -> int:
+    return max(50, limit * 5)
+
+
+# --- embedded: qdrant-edge ----------------------------------------------------------------------
+
+
+class EdgeStore:
+    """Qdrant's engine in this process (qdrant-edge-py), one shard under `path`."""
+
+    def __init__(self, path: Path, dimension: int) -> None:
+        import qdrant_edge as q
+
+        self._q = q
+        self.path = path
+        self.dimension = dimension
+        self._lock = threading.RLock()
+        config = q.EdgeConfig(
+            vectors={DENSE: q.EdgeVectorParams(size=dimension, distance=q.Distance.Cosine)},
+            sparse_vectors={SPARSE: q.EdgeSparseVectorParams(modifier=q.Modifier.Idf)},
+        )
+        try:
+            if (path / "edge_config.json").exists():
+                self._shard = q.EdgeShard.load(str(path))
+            else:
+                path.mkdir(parents=True, exist_ok=True)
+                self._shard = q.EdgeShard.create(str(path), config)
+        except Exception as exc:
+            if "WouldBlock" in str(exc) or "lock" in str(exc).lower():
+                raise Unavailable(
+                    f"the search index at {path} is open in another process (is `copilot serve` running?). "
+                    "Stop the server first, or send the data through its API (POST /ingest/{kind}, GET /search).",
+                    code="index_busy",
+                    details={"path": str(path)},
+                ) from exc
+            raise Unavailable(
+                f"cannot open the search index at {path}: {exc}", details={"path": str(path)}
+            ) from exc
+        self._ensure_indexes()
+
+    def _ensure_indexes(self) -> None:
+        q = self._q
+        have = set(self._shard.info().payload_schema)
+        wanted = (
+            [(f, q.PayloadSchemaType.Keyword) for f in KEYWORD_FIELDS]
+            + [(f, q.PayloadSchemaType.Integer) for f in INTEGER_FIELDS]
+            + [(f, q.PayloadSchemaType.Datetime) for f in DATETIME_FIELDS]
+        )
+        for name, schema in wanted:
+            if name not in have:
+                self._shard.update(q.UpdateOperation.create_field_index(name, schema))
+
+    def _filter(self, f: SearchFilter | None) -> Any:
+        if f is None:
+            return None
+        q = self._q
+        must: list[Any] = []
+        if f.customer_ids is not None:
+            must.append(q.FieldCondition(key="customer_id", match=q.MatchAny(any=list(f.customer_ids))))
+        if f.sources:
+            must.append(q.FieldCondition(key="source", match=q.MatchAny(any=list(f.sources))))
+        if f.kinds:
+            must.append(q.FieldCondition(key="kind", match=q.MatchAny(any=list(f.kinds))))
+        if f.doc_keys is not None:
+            must.append(q.FieldCondition(key="doc_key", match=q.MatchAny(any=list(f.doc_keys))))
+        if f.since or f.until:
+            must.append(
+                q.FieldCondition(
+                    key="occurred_at",
+                    range=q.RangeDateTime(
+                        gte=iso(f.since) if f.since else None, lte=iso(f.until) if f.until else None
+                    ),
+                )
+            )
+        if f.visible_customer_ids is not None:
+            should: list[Any] = [
+                q.FieldCondition(
+                    key="customer_id", match=q.MatchAny(any=list(f.visible_customer_ids) or [-1])
+                )
+            ]
+            if f.include_public:
+                should.append(q.FieldCondition(key="audience", match=q.MatchValue(value=PUBLIC)))
+            if f.visible_kinds:
+                should.append(q.FieldCondition(key="kind", match=q.MatchAny(any=list(f.visible_kinds))))
+            must.append(q.Filter(should=should))
+        return q.Filter(must=must) if must else None
+
+    def upsert(self, points: list[ChunkPoint]) -> None:
+        """All points in one update: a document's chunks become visible together (one WAL entry)."""
+        if not points:
+            return
+        q = self._q
+        edge_points = [
+            q.Point(
+                p.id,
+                {
+                    DENSE: [float(x) for x in p.dense],
+                    SPARSE: q.SparseVector(indices=p.sparse.indices, values=p.sparse.values),
+                },
+                p.payload,
+            )
+            for p in points
+        ]
+        with self._lock:
+            self._shard.update(q.UpdateOperation.upsert_points(edge_points))
+
+    def delete(self, ids: list[str]) -> None:
+        if ids:
+            with self._lock:
+                self._shard.update(self._q.UpdateOperation.delete_points(list(ids)))
+
+    def delete_documents(self, doc_keys: list[str]) -> None:
+        if doc_keys:
+            with self._lock:
+                self._shard.update(
+                    self._q.UpdateOperation.delete_points_by_filter(
+                        self._filter(SearchFilter(doc_keys=doc_keys))
+                    )
+                )
+
+    def existing(self, ids: list[str]) -> set[str]:
+        if not ids:
+            return set()
+        records = self._shard.retrieve(list(ids), False, False)
+        return {str(r.id) for r in records}
+
+    def query(
+        self,
+        dense: Sequence[float] | None,
+        sparse: SparseVector | None,
+        filter: SearchFilter,
+        limit: int,
+        mode: Mode = "hybrid",
+        weights: tuple[float, float] | None = None,
+    ) -> list[StoredHit]:
+        """`weights` = (sparse, dense) for the RRF fusion; None = equal."""
+        q = self._q
+        flt = self._filter(filter)
+        dense_q = q.Query.Nearest([float(x) for x in dense], using=DENSE) if dense is not None else None
+        sparse_q = (
+            q.Query.Nearest(q.SparseVector(indices=sparse.indices, values=sparse.values), using=SPARSE)
+            if sparse is not None and sparse.indices
+            else None
+        )
+        if mode == "dense" or (mode == "hybrid" and sparse_q is None):
+            if dense_q is None:
+                return []
+            request = q.QueryRequest(limit=limit, query=dense_q, filter=flt, with_payload=True)
+        elif mode == "sparse":
+            if sparse_q is None:
+                return []
+            request = q.QueryRequest(limit=limit, query=sparse_q, filter=flt, with_payload=True)
+        else:
+            prefetches = [q.Prefetch(limit=_prefetch_limit(limit), query=sparse_q, filter=flt)]
+            if dense_q is not None:
+                prefetches.append(q.Prefetch(limit=_prefetch_limit(limit), query=dense_q, filter=flt))
+            fusion = (
+                q.Fusion.Rrf(k=RRF_K, weights=list(weights)[: len(prefetches)])
+                if weights
+                else q.Fusion.Rrf(k=RRF_K)
+            )
+            request = q.QueryRequest(
+                limit=limit, prefetches=prefetches, query=fusion, filter=flt, with_payload=True
+            )
+        points = self._shard.query(request)
+        return [StoredHit(id=str(p.id), score=float(p.score), payload=dict(p.payload or {})) for p in points]
+
+    def scroll(self, filter: SearchFilter, limit: int) -> list[StoredHit]:
+        records, _ = self._shard.scroll(
+            self._q.ScrollRequest(limit=limit, filter=self._filter(filter), with_payload=True)
+        )
+        return [StoredHit(id=str(r.id), score=0.0, payload=dict(r.payload or {})) for r in records]
+
+    def count(self, filter: SearchFilter | None = None) -> int:
+        return int(self._shard.count(self._q.CountRequest(filter=self._filter(filter), exact=True)))
+
+    def optimize(self) -> bool:
+        with self._lock:
+            return bool(self._shard.optimize())
+
+    def flush(self) -> None:
+        self._shard.flush()
+
+    def close(self) -> None:
+        try:
+            self._shard.flush()
+        finally:
+            self._shard.close()
+
+
+# --- server: qdrant-client ----------------------------------------------------------------------
+
+
+class ServerStore:
+    """A Qdrant server or cluster through qdrant-client; same schema and filters as `EdgeStore`."""
+
+    def __init__(self, client: Any, dimension: int, collection: str = COLLECTION) -> None:
+        from qdrant_client import models
+
+        self._m = models
+        self.client = client
+        self.collection = collection
+        self.dimension = dimension
+        try:
+            exists = client.collection_exists(collection)
+        except Exception as exc:
+            raise Unavailable(f"cannot reach the Qdrant server: {exc}", code="qdrant_unreachable") from exc
+        if not exists:
+            client.create_collection(
+                collection,
+                vectors_config={DENSE: models.VectorParams(size=dimension, distance=models.Distance.COSINE)},
+                sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+            )
+        for name in KEYWORD_FIELDS:
+            client.create_payload_index(collection, name, models.PayloadSchemaType.KEYWORD)
+        for name in INTEGER_FIELDS:
+            client.create_payload_index(collection, name, models.PayloadSchemaType.INTEGER)
+        for name in DATETIME_FIELDS:
+            client.create_payload_index(collection, name, models.PayloadSchemaType.DATETIME)
+
+    @classmethod
+    def connect(cls, url: str, api_key: str | None, dimension: int) -> ServerStore:
+        from qdrant_client import QdrantClient
+
+        return cls(QdrantClient(url=url, api_key=api_key, timeout=30), dimension)
+
+    def _filter(self, f: SearchFilter | None) -> Any:
+        if f is None:
+            return None
+        m = self._m
+        must: list[Any] = []
+        if f.customer_ids is not None:
+            must.append(m.FieldCondition(key="customer_id", match=m.MatchAny(any=list(f.customer_ids))))
+        if f.sources:
+            must.append(m.FieldCondition(key="source", match=m.MatchAny(any=list(f.sources))))
+        if f.kinds:
+            must.append(m.FieldCondition(key="kind", match=m.MatchAny(any=list(f.kinds))))
+        if f.doc_keys is not None:
+            must.append(m.FieldCondition(key="doc_key", match=m.MatchAny(any=list(f.doc_keys))))
+        if f.since or f.until:
+            must.append(m.FieldCondition(key="occurred_at", range=m.DatetimeRange(gte=f.since, lte=f.until)))
+        if f.visible_customer_ids is not None:
+            should: list[Any] = [
+                m.FieldCondition(
+                    key="customer_id", match=m.MatchAny(any=list(f.visible_customer_ids) or [-1])
+                )
+            ]
+            if f.include_public:
+                should.append(m.FieldCondition(key="audience", match=m.MatchValue(value=PUBLIC)))
+            if f.visible_kinds:
+                should.append(m.FieldCondition(key="kind", match=m.MatchAny(any=list(f.visible_kinds))))
+            must.append(m.Filter(should=should))
+        return m.Filter(must=must) if must else None
+
+    def upsert(self, points: list[ChunkPoint]) -> None:
+        if not points:
+            return
+        m = self._m
+        self.client.upsert(
+            self.collection,
+            points=[
+                m.PointStruct(
+                    id=p.id,
+                    vector={
+                        DENSE: [float(x) for x in p.dense],
+                        SPARSE: m.SparseVector(indices=p.sparse.indices, values=p.sparse.values),
+                    },
+                    payload=p.payload,
+                )
+                for p in points
+            ],
+            wait=True,
+        )
+
+    def delete(self, ids: list[str]) -> None:
+        if ids:
+            self.client.delete(
+                self.collection, points_selector=self._m.PointIdsList(points=list(ids)), wait=True
+            )
+
+    def delete_documents(self, doc_keys: list[str]) -> None:
+        if doc_keys:
+            self.client.delete(
+                self.collection,
+                points_selector=self._m.FilterSelector(filter=self._filter(SearchFilter(doc_keys=doc_keys))),
+                wait=True,
+            )
+
+    def existing(self, ids: list[str]) -> set[str]:
+        if not ids:
+            return set()
+        return {str(r.id) for r in self.client.retrieve(self.collection, ids=list(ids), with_payload=False)}
+
+    def query(
+        self,
+        dense: Sequence[float] | None,
+        sparse: SparseVector | None,
+        filter: SearchFilter,
+        limit: int,
+        mode: Mode = "hybrid",
+        weights: tuple[float, float] | None = None,
+    ) -> list[StoredHit]:
+        m = self._m
+        flt = self._filter(filter)
+        sparse_v = (
+            m.SparseVector(indices=sparse.indices, values=sparse.values)
+            if sparse is not None and sparse.indices
+            else None
+        )
+        dense_v = [float(x) for x in dense] if dense is not None else None
+        if mode == "dense" or (mode == "hybrid" and sparse_v is None):
+            if dense_v is None:
+                return []
+            response = self.client.query_points(
+                self.collection, query=dense_v, using=DENSE, query_filter=flt, limit=limit, with_payload=True
+            )
+        elif mode == "sparse":
+            if sparse_v is None:
+                return []
+            response = self.client.query_points(
+                self.collection,
+                query=sparse_v,
+                using=SPARSE,
+                query_filter=flt,
+                limit=limit,
+                with_payload=True,
+            )
+        else:
+            prefetch = [m.Prefetch(query=sparse_v, using=SPARSE, filter=flt, limit=_prefetch_limit(limit))]
+            if dense_v is not None:
+                prefetch.append(
+                    m.Prefetch(query=dense_v, using=DENSE, filter=flt, limit=_prefetch_limit(limit))
+                )
+            response = self.client.query_points(
+                self.collection,
+                prefetch=prefetch,
+                query=(
+                    m.RrfQuery(rrf=m.Rrf(k=RRF_K, weights=list(weights)[: len(prefetch)]))
+                    if weights
+                    else m.FusionQuery(fusion=m.Fusion.RRF)
+                ),
+                query_filter=flt,
+                limit=limit,
+                with_payload=True,
+            )
+        return [
+            StoredHit(id=str(p.id), score=float(p.score), payload=dict(p.payload or {}))
+            for p in response.points
+        ]
+
+    def scroll(self, filter: SearchFilter, limit: int) -> list[StoredHit]:
+        records, _ = self.client.scroll(
+            self.collection, scroll_filter=self._filter(filter), limit=limit, with_payload=True
+        )
+        return [StoredHit(id=str(r.id), score=0.0, payload=dict(r.payload or {})) for r in records]
+
+    def count(self, filter: SearchFilter | None = None) -> int:
+        return int(self.client.count(self.collection, count_filter=self._filter(filter), exact=True).count)
+
+    def optimize(self) -> bool:
+        return False  # a server runs its own optimizers
+
+    def flush(self) -> None:
+        return None
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def chunk_uuid(name: str) -> str:
+    """A stable point id from a chunk's identity (both adapters accept UUID strings)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, name))
+
+
+def open_store(settings: Any, dimension: int) -> VectorStore:
+    """The adapter Settings ask for: a server when COPILOT_QDRANT_URL is set, else the embedded shard."""
+    if settings.qdrant_url:
+        return ServerStore.connect(settings.qdrant_url, settings.qdrant_api_key, dimension)
+    return EdgeStore(Path(settings.resolved_qdrant_path), dimension)

@@ -26,6 +26,7 @@ ENGINE_MODULES: list[str] = [
     "copilot.voice.jobs",
     "copilot.health.delivery",
     "copilot.ingest.jobs",
+    "services.contract_queue",
 ]
 
 

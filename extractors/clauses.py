@@ -290,8 +290,16 @@ def _primary_kind(lines: list[Line], cfg: _Config) -> str | None:
     return max(counts, key=lambda k: (counts[k], -order.index(k)))
 
 
-def _join(lines: list[Line]) -> tuple[str, list[tuple[int, int]]]:
-    """Text of wrapped lines: no space between CJK line ends, one space otherwise."""
+def _join(
+    lines: list[Line], *, headed: bool = False, right_edges: dict[int, float] | None = None
+) -> tuple[str, list[tuple[int, int]]]:
+    """Text of wrapped lines: no space between CJK line ends, one space otherwise.
+
+    A heading line, and a line that stops well short of the page's right text edge (the end of
+    a paragraph), is followed by a newline, so headings and paragraphs never run together.
+    DOCX lines are paragraphs already.
+    """
+    right_edges = right_edges or {}
     parts: list[str] = []
     spans: list[tuple[int, int]] = []
     pos = 0
@@ -300,14 +308,38 @@ def _join(lines: list[Line]) -> tuple[str, list[tuple[int, int]]]:
         if i:
             prev = parts[-1][-1:] if parts else ""
             sep = "" if _is_cjk(prev) or _is_cjk(text[:1]) else " "
-            if lines[i - 1].page != line.page and not sep:
-                sep = ""
+            before = lines[i - 1]
+            if (i == 1 and headed) or _ends_paragraph(before, right_edges):
+                sep = "\n"
             parts.append(sep)
             pos += len(sep)
         spans.append((pos, pos + len(text)))
         parts.append(text)
         pos += len(text)
     return "".join(parts), spans
+
+
+def _ends_paragraph(line: Line, right_edges: dict[int, float]) -> bool:
+    if line.bbox is None:
+        return True
+    edge = right_edges.get(line.page)
+    if edge is None:
+        return False
+    char_width = max(4.0, (line.bbox[3] - line.bbox[1]) * 0.9)
+    return line.bbox[2] < edge - 3.0 * char_width
+
+
+def _right_edges(lines: list[Line]) -> dict[int, float]:
+    """Per page, the right edge of the text block (the 90th percentile of line ends)."""
+    per_page: dict[int, list[float]] = {}
+    for ln in lines:
+        if ln.bbox is not None:
+            per_page.setdefault(ln.page, []).append(ln.bbox[2])
+    edges = {}
+    for page, ends in per_page.items():
+        ends.sort()
+        edges[page] = ends[int(0.9 * (len(ends) - 1))]
+    return edges
 
 
 def _is_cjk(ch: str) -> bool:
@@ -351,10 +383,11 @@ def segment_clauses(doc: PdfDocument, *, config_path: str | None = None) -> list
             parent = article_number if article_number and number.startswith(article_number + ".") else None
             opened.append(_Open(accepted, number, parent, title or article_title, 2, [line]))
     clauses: list[Clause] = []
+    edges = _right_edges(lines)
     for item in opened:
         if not item.lines:
             continue
-        text, spans = _join(item.lines)
+        text, spans = _join(item.lines, headed=item.heading is not None, right_edges=edges)
         clause_lines = [
             ClauseLine(
                 start=s,

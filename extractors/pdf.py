@@ -26,6 +26,8 @@ BBox = tuple[float, float, float, float]
 _EOF_WINDOW = 2048
 # A page with fewer text characters than this and at least one image is treated as scanned.
 _MIN_TEXT_CHARS = 8
+# Longer documents are read with pypdfium2 (see `read_pdf`).
+PDFPLUMBER_MAX_PAGES = 12
 
 
 class Line(BaseModel):
@@ -116,12 +118,19 @@ def check_pdf_bytes(data: bytes, name: str = "upload.pdf") -> None:
 
 
 def read_pdf(
-    path: str | Path | bytes, password: str | None = None, *, name: str | None = None
+    path: str | Path | bytes,
+    password: str | None = None,
+    *,
+    name: str | None = None,
+    engine: Literal["auto", "pdfplumber", "pdfium"] = "auto",
 ) -> PdfDocument:
     """Read a PDF's pages and lines; raise `InvalidInput` naming the reason for any bad file.
 
     `path` may also be the file's bytes (uploads). Reasons: empty, not_pdf, truncated, encrypted
-    (no password), wrong_password, damaged.
+    (no password), wrong_password, damaged. `engine`: pdfplumber (pdfminer, pure Python) reads
+    lines most faithfully but costs ~0.1-0.2 s a page; `auto` switches to pypdfium2's text
+    layer (same output shape, ~10x faster) past `PDFPLUMBER_MAX_PAGES` pages, so a 300-page
+    contract is read in seconds rather than a minute.
     """
     if isinstance(path, bytes | bytearray):
         data = bytes(path)
@@ -136,6 +145,10 @@ def read_pdf(
                 f"{p} does not exist.", details={"field": "file", "reason": "missing"}
             ) from exc
     check_pdf_bytes(data, name)
+    if engine == "pdfium" or (engine == "auto" and _page_count(data, password) > PDFPLUMBER_MAX_PAGES):
+        from extractors.pdfium_text import read_pdf_pdfium
+
+        return read_pdf_pdfium(data, password, name)
 
     import pdfplumber
     from pdfminer.pdfdocument import PDFPasswordIncorrect
@@ -172,6 +185,20 @@ def read_pdf(
     if not pages:
         raise _bad("no_pages", f"{name} has no pages.", name)
     return PdfDocument(name=name, pages=pages, encrypted=encrypted)
+
+
+def _page_count(data: bytes, password: str | None) -> int:
+    """Page count from pypdfium2 (cheap); 0 when it cannot tell (the chosen reader will explain)."""
+    import pypdfium2 as pdfium
+
+    try:
+        doc = pdfium.PdfDocument(data, password=password)
+    except Exception:  # encrypted or damaged: pdfplumber's path gives the precise error
+        return 0
+    try:
+        return len(doc)
+    finally:
+        doc.close()
 
 
 def _is_password_error(exc: BaseException, kind: type) -> bool:

@@ -34,6 +34,7 @@ def api_routers() -> list:
     from copilot.api.routes import (
         assignment,
         brief,
+        contracts,
         dedup,
         handover,
         health,
@@ -60,4 +61,5 @@ def api_routers() -> list:
         brief.router,
         voice.router,
         ingest.router,
+        contracts.router,
     ]

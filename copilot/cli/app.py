@@ -301,6 +301,7 @@ DOMAIN_CLI_MODULES: list[str] = [
     "copilot.health.cli",
     "copilot.health.metrics_cli",
     "copilot.ingest.cli",
+    "copilot.contracts.cli",
 ]
 # `copilot import KIND FILE` for kinds that are not CRM records: kind -> "module:function(file, as_json)".
 EXTRA_IMPORTERS: dict[str, str] = {"marketing-leads": "copilot.health.marketing:import_cli"}

@@ -51,6 +51,7 @@ EXTRA_STEPS: list[tuple[str, str]] = [
     ("signals", "copilot.ingest.demo:load_signals_step"),
     ("handover", "copilot.handover.demo:load_handover_demo"),
     ("voice", "copilot.voice.demo:load_voice_demo"),
+    ("contracts", "copilot.contracts.demo:load_contracts"),
     ("health", "copilot.health.demo:load_health"),
 ]
 

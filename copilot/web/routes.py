@@ -27,6 +27,8 @@ PAGES: list[tuple[str, str, str]] = [
     ("/app/customers/{customer_id}/voice", "voice.html", "Voice notes"),
     ("/app/inspection", "inspection.html", "Weekly inspection"),
     ("/app/leads/flow", "lead_flow.html", "Lead flow"),
+    ("/app/contracts", "contracts.html", "Contract review"),
+    ("/app/contracts/{contract_id}", "contract.html", "Contract"),
 ]
 
 

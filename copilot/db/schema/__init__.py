@@ -3,6 +3,7 @@
 from copilot.db.schema.assignment import RoundRobinRow, RuleSetRow, RuleVersionRow, TraceRow
 from copilot.db.schema.base import Base
 from copilot.db.schema.brief import TriggerCardRow, TriggerRuleRow
+from copilot.db.schema.contracts import ContractFlagRow, ContractPlaybookRow, FlagActionRow
 from copilot.db.schema.core import (
     ActivityRow,
     AuditRow,
@@ -34,9 +35,12 @@ __all__ = [
     "AuditRow",
     "Base",
     "ContactRow",
+    "ContractFlagRow",
+    "ContractPlaybookRow",
     "ContractRow",
     "CustomerRow",
     "DepartmentRow",
+    "FlagActionRow",
     "HandoverPackageRow",
     "HealthReportRow",
     "IndexDocumentRow",

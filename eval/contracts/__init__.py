@@ -1,0 +1,1 @@
+"""Contract review eval: labelled contracts composed from clause libraries, rendered to PDFs."""

@@ -26,6 +26,7 @@ from copilot.db.schema import CustomerRow, JobRow, ProfileTagRow, VoiceNoteRow
 from copilot.errors import InvalidInput, NotFound, PayloadTooLarge
 from copilot.models import EvidenceRef
 from extractors.audio import AudioRejected, sniff_format
+from services.voice_index import queue_index
 from services.voice_models import NoteTranscript, ProfileTag, TranscriptSegment, VoiceNote
 from services.voice_tagging import get_tagger, tag_note
 
@@ -222,6 +223,7 @@ def add_text_note(
         session.add(note)
         session.flush()
         tag_note(context, session, note, tagger)
+        queue_index(session, note.id)
         audit.record(
             session,
             actor_id=caller.id or None,
@@ -279,6 +281,7 @@ def transcribe_job(context: AppContext, payload: dict[str, Any], progress: Any) 
         note.segments = [s.model_dump() for s in transcript.segments]
         note.text = transcript.text
         count = tag_note(context, session, note, tagger)
+        queue_index(session, note_id)
     return {"note_id": note_id, "status": "tagged", "tags": count, "duration": transcript.duration}
 
 

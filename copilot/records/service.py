@@ -71,7 +71,7 @@ def register_before_create(entity: str, hook: BeforeCreate) -> None:
         hooks.append(hook)
 
 
-def _before_create(
+def run_before_create(
     session: Session, caller: auth.Caller, spec: EntitySpec, data: BaseModel, options: CreateOptions
 ) -> dict[str, Any]:
     hooks = BEFORE_CREATE.get(spec.name, [])
@@ -235,7 +235,7 @@ def build_row(
 ) -> Base:
     """A new row from validated input, with references checked, derived columns filled and the
     entity's before-create checks run (their notes ride on the row to `after_insert`'s audit)."""
-    notes = _before_create(session, caller, spec, data, options or CreateOptions())
+    notes = run_before_create(session, caller, spec, data, options or CreateOptions())
     row = spec.row(**build_values(session, caller, spec, data))
     if notes:
         row.create_notes = notes  # type: ignore[attr-defined]  # plain attribute, not a column
@@ -244,7 +244,8 @@ def build_row(
 
 def needs_rows(spec: EntitySpec) -> bool:
     """Whether creating this entity runs code on the row objects (checks, hooks, stage history)."""
-    return bool(AFTER_CREATE.get(spec.name) or BEFORE_CREATE.get(spec.name)) or spec.row is OpportunityRow
+    # before-create checks need only the input, so the bulk path runs them too (see importing.service)
+    return bool(AFTER_CREATE.get(spec.name)) or spec.row is OpportunityRow
 
 
 def bulk_insert(

@@ -13,12 +13,16 @@ def test_text_note_is_indexed_by_the_worker_and_found_by_search(context, small_o
     from retrieval.search import search
 
     with context.db.transaction() as session:
-        customer = CustomerRow(name="苏州华东精密", name_key="苏州华东精密", owner_id=small_org.ids["east.rep"], tags=[])
+        customer = CustomerRow(
+            name="苏州华东精密", name_key="苏州华东精密", owner_id=small_org.ids["east.rep"], tags=[]
+        )
         session.add(customer)
         session.flush()
         rep = caller_from_row(session.get(UserRow, small_org.ids["east.rep"]))
         customer_id = customer.id
-    note_id = voice_notes.add_text_note(context, rep, customer_id, "王总说他们最关注能耗成本。预算大概五十万。")
+    note_id = voice_notes.add_text_note(
+        context, rep, customer_id, "王总说他们最关注能耗成本。预算大概五十万。"
+    )
     try:
         worker.run_once(context)
         hits = search(context, "能耗成本", customer_id=customer_id, kinds=["voice_note"], caller=rep, limit=5)

@@ -79,6 +79,34 @@ class StoredHit:
     payload: dict[str, Any]
 
 
+def build_filter(models: Any, f: SearchFilter | None, dates: Any) -> Any:
+    """One filter for both adapters: qdrant-edge and qdrant-client name their condition classes
+    alike (FieldCondition, MatchAny, MatchValue, Filter); only the date range differs (`dates`)."""
+    if f is None:
+        return None
+    must: list[Any] = []
+    for key, values in (("customer_id", f.customer_ids), ("doc_key", f.doc_keys)):
+        if values is not None:
+            must.append(models.FieldCondition(key=key, match=models.MatchAny(any=list(values))))
+    for key, values in (("source", f.sources), ("kind", f.kinds)):
+        if values:
+            must.append(models.FieldCondition(key=key, match=models.MatchAny(any=list(values))))
+    if f.since or f.until:
+        must.append(dates(f.since, f.until))
+    if f.visible_customer_ids is not None:
+        should: list[Any] = [
+            models.FieldCondition(
+                key="customer_id", match=models.MatchAny(any=list(f.visible_customer_ids) or [-1])
+            )
+        ]
+        if f.include_public:
+            should.append(models.FieldCondition(key="audience", match=models.MatchValue(value=PUBLIC)))
+        if f.visible_kinds:
+            should.append(models.FieldCondition(key="kind", match=models.MatchAny(any=list(f.visible_kinds))))
+        must.append(models.Filter(should=should))
+    return models.Filter(must=must) if must else None
+
+
 class VectorStore(Protocol):
     """The operations indexing and search need; both adapters implement exactly these."""
 
@@ -159,39 +187,15 @@ class EdgeStore:
                 self._shard.update(q.UpdateOperation.create_field_index(name, schema))
 
     def _filter(self, f: SearchFilter | None) -> Any:
-        if f is None:
-            return None
         q = self._q
-        must: list[Any] = []
-        if f.customer_ids is not None:
-            must.append(q.FieldCondition(key="customer_id", match=q.MatchAny(any=list(f.customer_ids))))
-        if f.sources:
-            must.append(q.FieldCondition(key="source", match=q.MatchAny(any=list(f.sources))))
-        if f.kinds:
-            must.append(q.FieldCondition(key="kind", match=q.MatchAny(any=list(f.kinds))))
-        if f.doc_keys is not None:
-            must.append(q.FieldCondition(key="doc_key", match=q.MatchAny(any=list(f.doc_keys))))
-        if f.since or f.until:
-            must.append(
-                q.FieldCondition(
-                    key="occurred_at",
-                    range=q.RangeDateTime(
-                        gte=iso(f.since) if f.since else None, lte=iso(f.until) if f.until else None
-                    ),
-                )
+
+        def dates(since: datetime | None, until: datetime | None) -> Any:
+            return q.FieldCondition(
+                key="occurred_at",
+                range=q.RangeDateTime(gte=iso(since) if since else None, lte=iso(until) if until else None),
             )
-        if f.visible_customer_ids is not None:
-            should: list[Any] = [
-                q.FieldCondition(
-                    key="customer_id", match=q.MatchAny(any=list(f.visible_customer_ids) or [-1])
-                )
-            ]
-            if f.include_public:
-                should.append(q.FieldCondition(key="audience", match=q.MatchValue(value=PUBLIC)))
-            if f.visible_kinds:
-                should.append(q.FieldCondition(key="kind", match=q.MatchAny(any=list(f.visible_kinds))))
-            must.append(q.Filter(should=should))
-        return q.Filter(must=must) if must else None
+
+        return build_filter(q, f, dates)
 
     def upsert(self, points: list[ChunkPoint]) -> None:
         """All points in one update: a document's chunks become visible together (one WAL entry)."""
@@ -333,32 +337,12 @@ class ServerStore:
         return cls(QdrantClient(url=url, api_key=api_key, timeout=30), dimension)
 
     def _filter(self, f: SearchFilter | None) -> Any:
-        if f is None:
-            return None
         m = self._m
-        must: list[Any] = []
-        if f.customer_ids is not None:
-            must.append(m.FieldCondition(key="customer_id", match=m.MatchAny(any=list(f.customer_ids))))
-        if f.sources:
-            must.append(m.FieldCondition(key="source", match=m.MatchAny(any=list(f.sources))))
-        if f.kinds:
-            must.append(m.FieldCondition(key="kind", match=m.MatchAny(any=list(f.kinds))))
-        if f.doc_keys is not None:
-            must.append(m.FieldCondition(key="doc_key", match=m.MatchAny(any=list(f.doc_keys))))
-        if f.since or f.until:
-            must.append(m.FieldCondition(key="occurred_at", range=m.DatetimeRange(gte=f.since, lte=f.until)))
-        if f.visible_customer_ids is not None:
-            should: list[Any] = [
-                m.FieldCondition(
-                    key="customer_id", match=m.MatchAny(any=list(f.visible_customer_ids) or [-1])
-                )
-            ]
-            if f.include_public:
-                should.append(m.FieldCondition(key="audience", match=m.MatchValue(value=PUBLIC)))
-            if f.visible_kinds:
-                should.append(m.FieldCondition(key="kind", match=m.MatchAny(any=list(f.visible_kinds))))
-            must.append(m.Filter(should=should))
-        return m.Filter(must=must) if must else None
+
+        def dates(since: datetime | None, until: datetime | None) -> Any:
+            return m.FieldCondition(key="occurred_at", range=m.DatetimeRange(gte=since, lte=until))
+
+        return build_filter(m, f, dates)
 
     def upsert(self, points: list[ChunkPoint]) -> None:
         if not points:

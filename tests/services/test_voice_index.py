@@ -27,8 +27,8 @@ def test_text_note_is_indexed_by_the_worker_and_found_by_search(context, small_o
         worker.run_once(context)
         hits = search(context, "能耗成本", customer_id=customer_id, kinds=["voice_note"], caller=rep, limit=5)
         assert hits, "the note's transcript is not in the index"
+        assert hits[0].doc_key == f"voice_note:{note_id}" and hits[0].record_id == str(note_id)
         evidence = hits[0].evidence()
-        assert "能耗成本" in evidence.quote
-        assert str(note_id) in evidence.id
+        assert "能耗成本" in evidence.quote and evidence.start == 0.0
     finally:
         close_store(context)

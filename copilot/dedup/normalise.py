@@ -31,6 +31,7 @@ def uscc_check_char(first17: str) -> str:
     return _USCC_ALPHABET[(31 - total % 31) % 31]
 
 
+@lru_cache(maxsize=8192)  # a writer asks twice per new record: input validation, duplicate check
 def uscc_problem(value: str) -> str | None:
     """Why `value` is not a valid uscc, or None when it is."""
     code = unicodedata.normalize("NFKC", value).strip().upper()
@@ -187,7 +188,16 @@ def normalise_company_name(name: str | None, vocabulary: NameVocabulary | None =
     """
     if not name:
         return ""
-    core = _core(name, vocabulary or load_vocabulary())
+    if vocabulary is None:
+        return _normalised_with_defaults(name)
+    core = _core(name, vocabulary)
+    return _aliases().get(core, core)
+
+
+@lru_cache(maxsize=8192)
+def _normalised_with_defaults(name: str) -> str:
+    """Cached because a writer normalises each new name twice: the duplicate check, then name_key."""
+    core = _core(name, load_vocabulary())
     return _aliases().get(core, core)
 
 

@@ -222,7 +222,10 @@ class _Importer:
         bulk = not isolate and not records.needs_rows(self.spec)
         plain: list[dict[str, Any]] = []
         pending: dict[str, dict[str, Any]] = {}
-        checked = bool(records.BEFORE_CREATE.get(self.spec.name))
+        # the creation checks (e.g. duplicates) are made once for the batch and see its earlier rows
+        checks = records.before_create_checks(
+            self.session, self.caller, self.spec, [m for _, _, m in prepared]
+        )
         for line, values, model in prepared:
             external_id = values.get("external_id")
             try:
@@ -250,32 +253,20 @@ class _Importer:
                             )
                             self.summary.updated += 1
                             continue
-                        # the creation checks (e.g. duplicates) run here too; they refuse by raising
-                        notes = records.run_before_create(
-                            self.session, self.caller, self.spec, model, records.CreateOptions()
-                        )
                         values_row = records.build_values(self.session, self.caller, self.spec, model)
+                        notes = checks(model, records.CreateOptions())  # refuses by raising
                         if notes:  # a note for the audit log rides on an ORM row (see after_insert)
                             noted = self.spec.row(**values_row)
                             noted.create_notes = notes  # type: ignore[attr-defined]
                             self.session.add(noted)
                             created.append(noted)
-                        elif checked:  # the next row's check must see this one: write it now
-                            (new_id,) = records.bulk_insert(
-                                self.session, self.caller, self.spec, [values_row]
-                            )
-                            if external_id:  # a later row with this external_id updates it
-                                pending.pop(external_id, None)
-                                existing[external_id] = self.session.get(self.spec.row, new_id)
-                            self.summary.imported += 1
-                            continue
                         else:
                             plain.append(values_row)
                         if external_id:
                             pending[external_id] = values_row
                         self.summary.imported += 1
                         continue
-                    row = records.build_row(self.session, self.caller, self.spec, model)
+                    row = records.build_row(self.session, self.caller, self.spec, model, checks=checks)
                     self.session.add(row)
                     if isolate:
                         self.session.flush()

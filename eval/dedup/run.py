@@ -89,6 +89,9 @@ def demo() -> dict[str, Any]:
                     }
                     truth_groups: dict[str, list[int]] = {}
                     for rid, ext in externals.items():
+                        if ext is None:  # written by another demo step without a planted twin
+                            truth_groups[f"id:{rid}"] = [rid]
+                            continue
                         base = ext.split("~")[0] if entity == "customers" else ext
                         if ext.startswith("DEMO-P-LIZONG-"):
                             base = "DEMO-P-LIZONG"

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from copilot.auth import system_caller
 from copilot.db.schema import AuditRow, CustomerRow
 from copilot.dedup.normalise import make_uscc
 from copilot.models import CustomerIn
-from copilot.records.service import CreateOptions, insert_many
+from copilot.records.service import CreateOptions, create_record, insert_many
 from copilot.records.specs import CUSTOMERS
 
 USCC = make_uscc("12310000425006117")
@@ -95,7 +95,55 @@ def test_import_rejects_the_duplicate_row_and_keeps_the_rest(context, small_org,
     )
     summary = import_file(context.db, system_caller(), "customers", path)
     assert summary.imported == 2 and summary.rejected == 1
-    assert summary.errors[0].line == 3 and "already has this uscc" in summary.errors[0].reason
+    error = summary.errors[0]
+    assert error.line == 3 and "already has this uscc" in error.reason
+    assert "上海交通大学医学院附属瑞金医院" in error.reason  # names the earlier row it repeats
+
+
+def test_import_checks_rows_against_stored_records_and_across_batches(
+    context, small_org, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Rows are checked a batch at a time: a duplicate of a stored record, of a row in the same
+    batch and of a row in an earlier batch are each refused with their line; the rest land."""
+    from copilot.importing import service as importing
+
+    with context.db.transaction() as session:
+        create_record(session, system_caller(), CUSTOMERS, CustomerIn(**RUIJIN))
+    other = make_uscc("12310000425000001")
+    lines = ["name,uscc,city,phone,address"]
+    lines.append(f"瑞金医院,{USCC},上海市,021-64370045,瑞金二路197号")  # line 2: the stored record
+    lines += [f"测试{i:03d}号医疗器械有限公司,,上海市,021-5{i:07d},张江路{i}号" for i in range(3, 12)]
+    lines.append(f"华山医院,{other},上海市,021-52889999,乌鲁木齐中路12号")  # line 12
+    lines.append(f"复旦大学附属华山医院,{other},上海市,021-52889999,乌鲁木齐中路12号")  # line 13: same batch
+    lines.append(
+        "测试003号医疗器械有限公司,,上海市,021-50000003,张江路3号"
+    )  # line 14: next batch, weak match
+    path = tmp_path / "customers.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    original = importing.BATCH_SIZE
+    importing.BATCH_SIZE = 12  # line 14 falls in the second batch
+    try:
+        summary = importing.import_file(context.db, system_caller(), "customers", path)
+    finally:
+        importing.BATCH_SIZE = original
+    rejected = {e.line: e.reason for e in summary.errors}
+    assert set(rejected) == {2, 13, 14}, rejected
+    assert "already has this uscc" in rejected[2] and "(id " in rejected[2]
+    assert "华山医院" in rejected[13]
+    assert "look like the same customer" in rejected[14]
+    assert summary.imported == 10
+
+
+def test_insert_many_compares_the_rows_of_one_batch(context) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from copilot.errors import Conflict
+
+    items = [CustomerIn(**RUIJIN), CustomerIn(**{**RUIJIN, "name": "瑞金医院"})]
+    with pytest.raises(Conflict, match="same import or batch"), context.db.transaction() as session:
+        insert_many(session, system_caller(), CUSTOMERS, items)
+    with context.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(CustomerRow)) == 0
 
 
 def test_bulk_loader_skips_checks_only_when_it_says_so_and_it_is_audited(context) -> None:  # type: ignore[no-untyped-def]

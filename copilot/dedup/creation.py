@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from copilot.dedup import store
@@ -130,22 +130,19 @@ class CreationCheck:
                 self._prefix[key] = block
 
     def _fetch_exact(self, selected: list[Any], column: str, values: list[Any]) -> Any:
-        """Stored rows sharing `column` with the batch: at most CANDIDATE_LIMIT per value, oldest first.
+        """Stored rows sharing `column` with the batch, oldest first (capped per value when judged).
 
         Merged rows are skipped in Python, not in SQL: with `merged_into_id IS NULL` in the query
         SQLite walks that (nearly all-NULL) index instead of the selective key index.
         """
         col = getattr(self.row_cls, column)
-        rank = func.row_number().over(partition_by=col, order_by=self.row_cls.id).label("rank")
         for start in range(0, len(values), IN_CHUNK):
-            inner = (
-                select(*selected, col.label("block_value"), self.row_cls.merged_into_id, rank)
+            stmt = (
+                select(*selected, col, self.row_cls.merged_into_id)
                 .where(col.in_(values[start : start + IN_CHUNK]))
-                .subquery()
+                .order_by(self.row_cls.id)
             )
-            stmt = select(inner).where(inner.c.rank <= CANDIDATE_LIMIT)
-            for values_row in self.session.execute(stmt):
-                *fields, block_value, merged_into, _ = values_row
+            for *fields, block_value, merged_into in self.session.execute(stmt):
                 if merged_into is None:
                     yield block_value, dict(zip(self.columns, fields, strict=True))
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from copilot import auth
 from copilot.db import Database
+from copilot.db.engine import refresh_statistics
 from copilot.errors import CopilotError, InvalidInput
 from copilot.importing.columns import (
     REFERENCE_COLUMNS,
@@ -39,6 +40,7 @@ from copilot.records.specs import SPECS, EntitySpec
 
 BATCH_SIZE = 1000
 MAX_REPORTED_ERRORS = 1000
+ANALYZE_FIRST_AT = 2 * BATCH_SIZE  # rows written before the first statistics refresh (PostgreSQL)
 IMPORTABLE = ("customers", "contacts", "leads", "opportunities", "activities")
 
 
@@ -90,6 +92,7 @@ class _Importer:
         self.zone = zone
         self.known_fields = set(spec.create.model_fields)  # type: ignore[union-attr]
         self.mapping: dict[str, str] | None = None
+        self.analyze_at = ANALYZE_FIRST_AT
 
     def run(self, rows: Any) -> None:
         batch: list[tuple[int, dict[str, Any]]] = []
@@ -214,6 +217,10 @@ class _Importer:
             self._write_rows(prepared, isolate=True)
         self.session.flush()
         self.session.expunge_all()  # keeps memory flat over a 50 MB file
+        written = self.summary.imported + self.summary.updated
+        if written >= self.analyze_at:  # the table doubled since the planner last looked at it
+            refresh_statistics(self.session, self.spec.row.__tablename__)
+            self.analyze_at = 2 * written
 
     def _write_rows(self, prepared: list[tuple[int, dict[str, Any], Any]], *, isolate: bool) -> None:
         existing = self._existing([v.get("external_id") for _, v, _ in prepared])

@@ -100,14 +100,12 @@ def test_import_rejects_the_duplicate_row_and_keeps_the_rest(context, small_org,
     assert "上海交通大学医学院附属瑞金医院" in error.reason  # names the earlier row it repeats
 
 
-def test_import_checks_rows_against_stored_records_and_across_batches(
-    context, small_org, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+def test_import_checks_rows_against_stored_records_and_across_batches(any_context, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """Rows are checked a batch at a time: a duplicate of a stored record, of a row in the same
     batch and of a row in an earlier batch are each refused with their line; the rest land."""
     from copilot.importing import service as importing
 
-    with context.db.transaction() as session:
+    with any_context.db.transaction() as session:
         create_record(session, system_caller(), CUSTOMERS, CustomerIn(**RUIJIN))
     other = make_uscc("12310000425000001")
     lines = ["name,uscc,city,phone,address"]
@@ -123,7 +121,7 @@ def test_import_checks_rows_against_stored_records_and_across_batches(
     original = importing.BATCH_SIZE
     importing.BATCH_SIZE = 12  # line 14 falls in the second batch
     try:
-        summary = importing.import_file(context.db, system_caller(), "customers", path)
+        summary = importing.import_file(any_context.db, system_caller(), "customers", path)
     finally:
         importing.BATCH_SIZE = original
     rejected = {e.line: e.reason for e in summary.errors}

@@ -12,7 +12,6 @@ from collections.abc import Callable
 
 import pytest
 
-from copilot.config import Settings
 from copilot.contracts.documents import ContractSource, SourceClause, render_pdf
 from extractors.pdf import PdfDocument, read_pdf
 from services.contract_models import ContractReview
@@ -45,19 +44,6 @@ def _doc(warranty: str = WARRANTY) -> PdfDocument:
 @pytest.fixture(scope="module")
 def doc() -> PdfDocument:
     return _doc()
-
-
-@pytest.fixture
-def chat(fake_openai: FakeOpenAI) -> ChatGenerator:
-    return ChatGenerator(
-        Settings(
-            llm="openai",
-            llm_model="gpt-4o-mini",
-            llm_timeout_seconds=1.0,
-            llm_max_retries=1,
-            **{"OPENAI_BASE_URL": fake_openai.base_url, "OPENAI_API_KEY": "test-key"},
-        )
-    )
 
 
 def _clause_id(prompt: str, text: str) -> str:

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from copilot.models import EvidenceRef
+from services.generation import Usage
 
 BBox = tuple[float, float, float, float]
 
@@ -70,6 +71,52 @@ class ReviewSummary(BaseModel):
     language: str = "zh"
 
 
+class AskedClause(BaseModel):
+    """A borderline clause sent to the model, with why it was judged borderline."""
+
+    clause: str = Field(description="Clause number ('' for the preamble).")
+    evidence_id: str = Field(description="The id the model had to cite it by ('clause:<index>').")
+    kinds: list[str] = Field(default_factory=list, description="Playbook kinds it is borderline for.")
+    reasons: list[str] = Field(default_factory=list)
+
+
+class KeptOpinion(BaseModel):
+    """A model opinion that passed the citation check. It is the model's, never the playbook's."""
+
+    source: Literal["llm"] = "llm"
+    clause: str
+    category: str
+    severity: Literal["high", "medium", "low"]
+    quote: str = Field(description="Exact text of the clause (checked to be a substring).")
+    explanation: str
+    flag_id: str | None = Field(None, description="The `source: llm` flag it became (None when it agrees).")
+    agrees_with: str | None = Field(
+        None, description="Id of the playbook flag of the same kind on the same clause, when there is one."
+    )
+
+
+class DroppedOpinion(BaseModel):
+    clause: str
+    category: str = ""
+    quote: str = ""
+    reason: str = Field(description="Why the citation check refused it.")
+
+
+class SecondOpinion(BaseModel):
+    """The LLM second opinion on borderline clauses: asked or not, what was kept, dropped and why."""
+
+    status: Literal["not_asked", "nothing_borderline", "done", "failed"]
+    reason: str | None = Field(None, description="Why it was not asked, or why it failed.")
+    model: str | None = None
+    asked: list[AskedClause] = Field(default_factory=list)
+    not_sent: list[AskedClause] = Field(
+        default_factory=list, description="Borderline clauses left out by `second_opinion.max_clauses`."
+    )
+    kept: list[KeptOpinion] = Field(default_factory=list)
+    dropped: list[DroppedOpinion] = Field(default_factory=list)
+    usage: Usage | None = None
+
+
 class ContractReview(BaseModel):
     """What `review_document` returns; stored as the contract's `review` JSON."""
 
@@ -81,6 +128,6 @@ class ContractReview(BaseModel):
     flags: list[Flag] = Field(default_factory=list)
     missing: list[MissingClause] = Field(default_factory=list)
     summary: ReviewSummary
-    second_opinion: str | None = Field(
-        None, description="Status of the LLM second opinion (not run offline; says why)."
+    second_opinion: SecondOpinion | None = Field(
+        None, description="The LLM second opinion on borderline clauses (status `not_asked` offline)."
     )

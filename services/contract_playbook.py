@@ -131,6 +131,19 @@ class SimilaritySpec(BaseModel):
     languages: list[str] = Field(default_factory=lambda: ["en"])
 
 
+class SecondOpinionSpec(BaseModel):
+    """Which clauses count as borderline for the LLM second opinion (services.contract_borderline)."""
+
+    model_config = ConfigDict(extra="forbid")
+    margin: float = Field(
+        0.2,
+        ge=0,
+        le=1,
+        description="A figure within this fraction of its threshold is near it (either side).",
+    )
+    max_clauses: int = Field(8, ge=1, le=50, description="At most this many clauses are sent per review.")
+
+
 class Playbook(BaseModel):
     """A validated playbook; `compiled(...)` gives the regexes with vocabulary expanded."""
 
@@ -142,6 +155,7 @@ class Playbook(BaseModel):
     severities: list[str]
     summary: SummarySpec
     similarity: SimilaritySpec = Field(default_factory=SimilaritySpec)
+    second_opinion: SecondOpinionSpec = Field(default_factory=SecondOpinionSpec)
     kinds: list[Kind]
 
     @field_validator("kinds")

@@ -24,6 +24,7 @@ from copilot.errors import Conflict, Forbidden, InvalidInput, NotFound
 from copilot.models import ContractStatus, Role
 from services.contract_models import ContractReview
 from services.contract_playbook import Playbook, default_playbook, parse_playbook
+from services.generation import make_generator
 
 ALLOWED_SUFFIXES = (".pdf", ".docx")
 TRANSITIONS: dict[str, set[str]] = {
@@ -191,7 +192,7 @@ def submit_contract(
         from extractors.ocr import ocr_document
 
         doc = ocr_document(doc, data, password=password)
-    review_and_store(session, caller, row, doc, llm=settings.llm, embedder=embedder)
+    review_and_store(session, caller, row, doc, llm=make_generator(settings), embedder=embedder)
     return contract_view(session, caller, row.id)
 
 
@@ -201,7 +202,7 @@ def review_and_store(
     row: ContractRow,
     doc: Any,
     *,
-    llm: str = "offline",
+    llm: Any = "offline",
     embedder: Any = None,
 ) -> ContractReview:
     """Run the review with the active playbook; replace the contract's open flags; keep decisions."""
@@ -272,7 +273,7 @@ def run_review_job(context: Any, payload: dict[str, Any], progress: Any = None) 
         if row is None or not row.file_path:
             return {"skipped": "contract or its file is gone"}
         doc = read_document(Path(row.file_path), name=row.file_name or "contract.pdf")
-        review = review_and_store(session, system_caller(), row, doc, llm=context.settings.llm)
+        review = review_and_store(session, system_caller(), row, doc, llm=make_generator(context.settings))
         return {"contract_id": row.id, "flags": len(review.flags), "missing": len(review.missing)}
 
 

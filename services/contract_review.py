@@ -5,8 +5,8 @@ sentence of the clause (a substring of the clause text), points at its page and 
 explanation names the figure found ("付款周期120天，超过90天上限"). `*_missing` kinds are decided
 by absence over the whole contract. Patterns and thresholds live in the playbook, not here.
 
-The LLM second opinion (COPILOT_LLM=openai) needs the generation port (services/generation.py,
-issue 4) which this branch does not have; `second_opinion` says so instead of pretending.
+With an LLM (COPILOT_LLM=openai) the model gives a second opinion on borderline clauses under the
+citation check (services.contract_second_opinion); offline, `second_opinion` says it was not asked.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def detect_language(text: str) -> str:
     return "zh" if cjk >= 0.15 * max(1, len(text[:4000].strip())) / 2 or cjk > 200 else "en"
 
 
-class _Matcher:
+class Matcher:
     """A playbook with compiled patterns, cached per version."""
 
     def __init__(self, playbook: Playbook) -> None:
@@ -87,28 +87,37 @@ def _format(template: str, values: dict[str, object]) -> str:
     return template.format_map(Safe(values))
 
 
-def _figure(
-    kind: Kind, rule: Rule, m: _Matcher, sentence: str, clause: Clause
-) -> tuple[bool, dict[str, object]]:
-    """Apply the rule's numeric test; (fires, values for the explanation)."""
+def extract_figure(
+    kind: Kind, rule: Rule, m: Matcher, sentence: str, clause: Clause
+) -> numbers.Figure | None:
+    """The figure the rule's numeric extractor reads in a sentence (None when there is none)."""
     spec = rule.numeric
     assert spec is not None
     params = dict(kind.parameters)
     seg_unless = [m.c(p) for p in spec.segment_unless + rule.unless]
     context = [m.c(p) for p in rule.any + rule.all]
     if spec.extractor == "payment_days":
-        fig = numbers.payment_days(
+        return numbers.payment_days(
             sentence,
             context=context,
             segment_unless=seg_unless,
             business_day_factor=float(params.get("business_day_factor", 1.4)),
         )
-    elif spec.extractor == "penalty":
-        fig = numbers.penalty(sentence, clause.text)
-    elif spec.extractor == "warranty_months":
-        fig = numbers.warranty_months(sentence, segment_unless=seg_unless, context=context)
-    else:
-        fig = numbers.notice_days(sentence, clause.text)
+    if spec.extractor == "penalty":
+        return numbers.penalty(sentence, clause.text)
+    if spec.extractor == "warranty_months":
+        return numbers.warranty_months(sentence, segment_unless=seg_unless, context=context)
+    return numbers.notice_days(sentence, clause.text)
+
+
+def _figure(
+    kind: Kind, rule: Rule, m: Matcher, sentence: str, clause: Clause
+) -> tuple[bool, dict[str, object]]:
+    """Apply the rule's numeric test; (fires, values for the explanation)."""
+    spec = rule.numeric
+    assert spec is not None
+    params = dict(kind.parameters)
+    fig = extract_figure(kind, rule, m, sentence, clause)
     values: dict[str, object] = {**params}
     if fig is None:
         if spec.missing_fires:
@@ -209,7 +218,7 @@ def _flag(
     )
 
 
-def _body_spans(clause: Clause) -> list[tuple[int, int]]:
+def body_spans(clause: Clause) -> list[tuple[int, int]]:
     """Sentence spans without the heading line: a heading ("Article 9 Exclusivity") is not a term."""
     spans = sentences(clause.text)
     if not clause.label or not spans:
@@ -224,11 +233,11 @@ def _body_spans(clause: Clause) -> list[tuple[int, int]]:
 
 
 def _clause_rule(
-    kind: Kind, rule: Rule, m: _Matcher, clause: Clause, group_text: str
+    kind: Kind, rule: Rule, m: Matcher, clause: Clause, group_text: str
 ) -> tuple[int, int] | None:
     """A clause-scope rule: the span it quotes when the whole article (with sub-clauses) satisfies it."""
     heading = clause.text.split("\n", 1)[0]
-    body = _body_spans(clause)
+    body = body_spans(clause)
     if not body:
         return None
     if rule.title_any and not (
@@ -247,7 +256,7 @@ def _clause_rule(
 def review_clauses(
     clauses: list[Clause], playbook: Playbook, *, lang: str, file_name: str
 ) -> tuple[list[Flag], list[MissingClause]]:
-    m = _Matcher(playbook)
+    m = Matcher(playbook)
     flags: list[Flag] = []
     seen: set[tuple[str, int | str]] = set()
     full_text = "\n".join(c.text for c in clauses)
@@ -255,7 +264,7 @@ def review_clauses(
     for c in clauses:
         groups.setdefault(c.parent or c.number, []).append(c.text)
     for clause in clauses:
-        spans = _body_spans(clause)
+        spans = body_spans(clause)
         group_key = clause.parent or clause.number
         group_text = "\n".join(groups.get(group_key, [clause.text]))
         for kind in playbook.kinds:
@@ -318,7 +327,7 @@ def review_clauses(
     return flags, missing
 
 
-def _first_group(m: _Matcher, patterns: list[str], text: str, group: str = "name") -> re.Match[str] | None:
+def _first_group(m: Matcher, patterns: list[str], text: str, group: str = "name") -> re.Match[str] | None:
     for p in patterns:
         found = m.c(p).search(text)
         if found and found.groupdict().get(group):
@@ -335,7 +344,7 @@ def summarise(
     lang: str,
     pages: int,
 ) -> ReviewSummary:
-    m = _Matcher(playbook)
+    m = Matcher(playbook)
     text = "\n".join(c.text for c in clauses)
     spec = playbook.summary
     customer = _first_group(m, spec.customer_party, text)
@@ -389,12 +398,14 @@ def summarise(
 
 
 def review_document(
-    doc: PdfDocument, playbook: Playbook | None = None, *, llm: str = "offline", embedder: Any = None
+    doc: PdfDocument, playbook: Playbook | None = None, *, llm: Any = "offline", embedder: Any = None
 ) -> ContractReview:
     """Review a read document (PDF, OCR'd scan or DOCX) against the playbook.
 
     With an `embedder` (or a zero-argument provider of one), English sentences that no rule flagged are also compared with the
     playbook's exemplars (services.contract_similarity): a secondary, low-severity signal.
+    `llm` is the generator from `services.generation.make_generator` (or "offline"): a chat
+    adapter gives the second opinion on borderline clauses; the offline one is never asked.
     """
     playbook = playbook or default_playbook()
     clauses = segment_clauses(doc)
@@ -408,8 +419,10 @@ def review_document(
             embedder = embedder()
 
         flagged = {(f.category, c.index) for f in flags for c in clauses if c.number == f.clause}
-        spans = {c.index: _body_spans(c) for c in clauses}
+        spans = {c.index: body_spans(c) for c in clauses}
         flags += similarity_flags(clauses, spans, flagged, playbook, embedder, lang=lang, file_name=doc.name)
+    opinion, llm_flags = _second_opinion(llm, clauses, flags, playbook, lang=lang, file_name=doc.name)
+    flags += llm_flags
     summary = summarise(clauses, flags, missing, playbook, lang=lang, pages=doc.page_count)
     ocr = doc.approximate_positions
     return ContractReview(
@@ -421,16 +434,25 @@ def review_document(
         flags=flags,
         missing=missing,
         summary=summary,
-        second_opinion=(
-            "not run: the LLM second opinion needs the generation port (services/generation.py) which is not available in this build"
-            if llm == "openai"
-            else None
-        ),
+        second_opinion=opinion,
     )
 
 
+def _second_opinion(
+    llm: Any, clauses: list[Clause], flags: list[Flag], playbook: Playbook, *, lang: str, file_name: str
+) -> tuple[Any, list[Flag]]:
+    from services.contract_second_opinion import not_asked, second_opinion
+
+    if not hasattr(llm, "structured"):
+        name = llm if isinstance(llm, str) else getattr(llm, "name", "offline")
+        if name == "offline":
+            return not_asked("COPILOT_LLM=offline: the model is asked only when an LLM is configured"), []
+        return not_asked(f"the {name!r} generator cannot give structured answers"), []
+    return second_opinion(llm, clauses, flags, playbook, lang=lang, file_name=file_name)
+
+
 def review_file(
-    path: str | Path, *, password: str | None = None, playbook: Playbook | None = None, llm: str = "offline"
+    path: str | Path, *, password: str | None = None, playbook: Playbook | None = None, llm: Any = "offline"
 ) -> ContractReview:
     """Read a PDF or DOCX (OCR'ing scanned PDFs) and review it."""
     from extractors.documents import read_document

@@ -111,7 +111,8 @@ def _prices() -> dict[str, dict[str, float]]:
     return yaml.safe_load((LLM_DIR / "prices.yaml").read_text(encoding="utf-8"))["models"]
 
 
-def _prompt(name: str) -> str:
+def prompt_text(name: str) -> str:
+    """A prompt file of `prompts/llm/` (versioned with the code, never built in code)."""
     return (LLM_DIR / name).read_text(encoding="utf-8")
 
 
@@ -137,7 +138,7 @@ def evidence_block(ref: EvidenceRef) -> str:
 
 
 def build_messages(task: str, plans: list[Plan], lang: str) -> list[tuple[str, str]]:
-    lines = [_prompt(f"{task}.md").format(language=LANGUAGE_NAMES.get(lang, lang)), ""]
+    lines = [prompt_text(f"{task}.md").format(language=LANGUAGE_NAMES.get(lang, lang)), ""]
     for plan in plans:
         lines.append(f"## item {plan.key}")
         lines.append(f"intent: {plan.intent}")
@@ -147,21 +148,26 @@ def build_messages(task: str, plans: list[Plan], lang: str) -> list[tuple[str, s
         lines.append(f"evidence ids you may cite: {', '.join(ref_key(e) for e in plan.evidence)}")
         lines.extend(evidence_block(e) for e in plan.evidence)
         lines.append("")
-    return [("system", _prompt("system.md")), ("human", "\n".join(lines))]
+    return [("system", prompt_text("system.md")), ("human", "\n".join(lines))]
 
 
 class ChatGenerator:
-    """Any OpenAI-compatible chat endpoint via langchain-openai, JSON mode, with timeout and retries."""
+    """Any OpenAI-compatible chat endpoint via langchain-openai, JSON mode, with timeout and retries.
+
+    `generate` writes the brief's items (`DraftSet`); `structured` is the same client for any
+    other answer shape (the contract second opinion, the practice persona), so every feature
+    shares one adapter, one retry/timeout policy and one usage accounting.
+    """
 
     name = "llm"
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.model = settings.llm_model
-        self._client: Any = None
+        self._clients: dict[type[BaseModel], Any] = {}
 
-    def _structured(self) -> Any:
-        if self._client is None:
+    def _structured(self, schema: type[BaseModel] = DraftSet) -> Any:
+        if schema not in self._clients:
             try:
                 from langchain_openai import ChatOpenAI
             except ImportError as exc:  # pragma: no cover - a dependency
@@ -176,12 +182,13 @@ class ChatGenerator:
                 max_retries=self.settings.llm_max_retries,
                 temperature=0,
             )
-            self._client = llm.with_structured_output(DraftSet, method="json_mode", include_raw=True)
-        return self._client
+            self._clients[schema] = llm.with_structured_output(schema, method="json_mode", include_raw=True)
+        return self._clients[schema]
 
-    def generate(self, task: str, plans: list[Plan], lang: str) -> tuple[list[Draft], Usage]:
+    def structured(self, messages: list[tuple[str, str]], schema: type[BaseModel]) -> tuple[Any, Usage]:
+        """One call; the parsed `schema` instance and its usage. Raises on transport or JSON errors."""
         started = time.perf_counter()
-        result = self._structured().invoke(build_messages(task, plans, lang))
+        result = self._structured(schema).invoke(messages)
         usage = Usage(generator=self.name, model=self.model, calls=1)
         raw = result.get("raw")
         meta = getattr(raw, "usage_metadata", None) or {}
@@ -197,7 +204,11 @@ class ChatGenerator:
         usage.latency_ms = round((time.perf_counter() - started) * 1000, 1)
         if result.get("parsing_error") is not None or result.get("parsed") is None:
             raise ValueError(f"the model's answer was not the requested JSON: {result.get('parsing_error')}")
-        return result["parsed"].items, usage
+        return result["parsed"], usage
+
+    def generate(self, task: str, plans: list[Plan], lang: str) -> tuple[list[Draft], Usage]:
+        parsed, usage = self.structured(build_messages(task, plans, lang), DraftSet)
+        return parsed.items, usage
 
 
 def make_generator(settings: Settings) -> Generator:
@@ -210,7 +221,8 @@ def make_generator(settings: Settings) -> Generator:
 # --- the citation check ----------------------------------------------------------------------
 
 
-def _numbers(text: str) -> set[str]:
+def numbers_in(text: str) -> set[str]:
+    """The figures of a text as the citation check compares them (thousands separators dropped)."""
     return {n.replace(",", "") for n in _NUMBER.findall(text)}
 
 
@@ -242,8 +254,8 @@ def check_draft(draft: Draft, plan: Plan) -> str | None:
     grounded_text = " ".join(
         [e.quote for e in plan.evidence] + list(plan.slots.values()) + [plan.reference_text, plan.template]
     )
-    grounded = _numbers(grounded_text) | date_numbers(plan.evidence)
-    invented = sorted(n for n in _numbers(text) if n not in grounded)
+    grounded = numbers_in(grounded_text) | date_numbers(plan.evidence)
+    invented = sorted(n for n in numbers_in(text) if n not in grounded)
     if invented:
         return f"states figures absent from its evidence: {', '.join(invented[:5])}"
     return None

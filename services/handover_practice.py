@@ -32,7 +32,7 @@ from services.handover_history import load_history
 from services.handover_models import HandoverPackage
 from services.handover_scenarios import SCENARIOS, build_persona, load_scenarios
 from services.handover_scoring import score_dialogue
-from services.simulation import SimState, Simulation, load_dialogue_rules
+from services.simulation import Reply, SimState, Simulation, load_dialogue_rules
 
 
 def customer_package(session: Session, caller: auth.Caller, ref: str | int) -> HandoverPackage:
@@ -221,7 +221,24 @@ def _view(session: Session, row: PracticeSessionRow) -> SessionView:
     )
 
 
-def start_session(session: Session, caller: auth.Caller, ref: str | int, scenario: str) -> SessionView:
+def persona_chat(generator: Any) -> Any:
+    """The chat adapter when `generator` (from `services.generation.make_generator`) can word the
+    persona's replies (COPILOT_LLM=openai); None offline, where the engine's wording is the reply."""
+    return generator if hasattr(generator, "structured") else None
+
+
+def _worded(generator: Any, sim: Simulation, turns: list[dict[str, Any]], reply: Reply) -> Reply:
+    chat = persona_chat(generator)
+    if chat is None:
+        return reply
+    from services.persona_llm import word_reply
+
+    return word_reply(chat, sim.persona, turns, reply)
+
+
+def start_session(
+    session: Session, caller: auth.Caller, ref: str | int, scenario: str, *, generator: Any = None
+) -> SessionView:
     customer = resolve_customer(session, caller, ref)
     if scenario not in SCENARIOS:
         raise InvalidInput(
@@ -257,7 +274,7 @@ def start_session(session: Session, caller: auth.Caller, ref: str | int, scenari
     session.add(row)
     session.flush()
     sim = Simulation.start(persona, seed=row.id)
-    opening = sim.opening()
+    opening = _worded(generator, sim, [], sim.opening())
     row.turns = [{"speaker": "customer", **opening.model_dump(mode="json")}]
     row.state = sim.state.model_dump(mode="json")
     return _view(session, row)
@@ -279,13 +296,17 @@ def _own_session(
     raise Forbidden("this practice session belongs to someone else", details={"session_id": session_id})
 
 
-def add_turn(session: Session, caller: auth.Caller, session_id: int, text: str) -> dict[str, Any]:
+def add_turn(
+    session: Session, caller: auth.Caller, session_id: int, text: str, *, generator: Any = None
+) -> dict[str, Any]:
+    """The rep's turn and the persona's reply. The offline engine decides the reply (concerns,
+    reactions) in every mode; with an LLM `generator` the model may word it (services.persona_llm)."""
     row = _own_session(session, caller, session_id, write=True)
     if row.status != "active":
         raise InvalidInput("this session is finished; start a new attempt", details={"field": "session_id"})
     sim = Simulation(SimState.model_validate(row.state))
-    reply = sim.respond(text)
     rep_turn = {"speaker": "rep", "text": text}
+    reply = _worded(generator, sim, [*row.turns, rep_turn], sim.respond(text))
     customer_turn = {"speaker": "customer", **reply.model_dump(mode="json")}
     row.turns = [*row.turns, rep_turn, customer_turn]
     row.state = sim.state.model_dump(mode="json")

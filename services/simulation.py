@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 import re
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, Field
@@ -131,6 +131,15 @@ class Reply(BaseModel):
     addressed: list[str] = Field(default_factory=list)
     raised: str | None = None
     reactions: list[str] = Field(default_factory=list)
+    generated_by: Literal["offline", "llm"] = Field(
+        "offline", description="Who worded the reply: the offline engine's templates or the LLM."
+    )
+    fallback_reason: str | None = Field(
+        None, description="Why the LLM's wording was not used for this turn (None offline or when kept)."
+    )
+    usage: dict[str, Any] | None = Field(
+        None, description="Tokens and cost of the LLM call, when there was one."
+    )
 
 
 class SimState(BaseModel):

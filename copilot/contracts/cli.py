@@ -51,6 +51,7 @@ def review(
     from copilot.errors import InvalidInput
     from services import contract_queue
     from services.contract_review import review_document
+    from services.generation import make_generator
 
     if not file.exists():
         raise InvalidInput(f"{file} does not exist", details={"field": "file"})
@@ -70,6 +71,7 @@ def review(
             "summary": view.get("summary", {}),
             "notice": view.get("notice"),
             "message": view.get("message"),
+            "second_opinion": view.get("second_opinion"),
         }
     else:
         from extractors.documents import read_document
@@ -77,12 +79,14 @@ def review(
         with ctx.db.transaction() as session:
             playbook = contract_queue.active_playbook(session)
         r = review_document(
-            read_document(data, password=password, name=file.name), playbook, llm=ctx.settings.llm
+            read_document(data, password=password, name=file.name),
+            playbook,
+            llm=make_generator(ctx.settings),
         )
         result = {
             "contract_id": None,
             "status": None,
-            **r.model_dump(mode="json", include={"flags", "missing", "summary", "notice"}),
+            **r.model_dump(mode="json", include={"flags", "missing", "summary", "notice", "second_opinion"}),
         }
     emit(result, as_json, _print_review)
 
@@ -116,6 +120,14 @@ def _print_review(result: dict) -> None:
     out.print(table)
     for m in result["missing"]:
         out.print(f"[bold]missing[/bold] {m['category']} ({m['severity']}): {m['why']}")
+    second = result.get("second_opinion")
+    if isinstance(second, dict):
+        said = second.get("reason") or (
+            f"kept {len(second['kept'])}, dropped {len(second['dropped'])} of {len(second['asked'])} borderline clauses"
+        )
+        out.print(f"LLM second opinion: {second['status']} - {said}")
+        for d in second.get("dropped", []):
+            out.print(f"  dropped (clause {d['clause'] or '-'}, {d['category'] or '-'}): {d['reason']}")
     if result.get("contract_id"):
         out.print(f"stored as contract {result['contract_id']} ({result['status']})")
 

@@ -108,11 +108,14 @@ def practice_cmd(
 ) -> None:
     """Practise a key conversation with the simulated customer, then get the score and feedback."""
     from services import handover_practice as hp
+    from services.generation import make_generator
 
-    db = context().db
+    ctx = context()
+    db = ctx.db
     caller = system_caller()
+    generator = make_generator(ctx.settings)
     with db.transaction() as session:
-        view = hp.start_session(session, caller, customer, scenario)
+        view = hp.start_session(session, caller, customer, scenario, generator=generator)
     if script is not None:
         lines = [line.strip() for line in script.read_text("utf-8").splitlines() if line.strip()]
     elif sys.stdin.isatty() and not as_json:
@@ -127,12 +130,12 @@ def practice_cmd(
             if not text.strip():
                 break
             with db.transaction() as session:
-                result = hp.add_turn(session, caller, view.id, text)
+                result = hp.add_turn(session, caller, view.id, text, generator=generator)
             out.print(f"[bold]{view.persona['name']}:[/] {result['reply']['text']}")
     else:
         for text in lines:
             with db.transaction() as session:
-                hp.add_turn(session, caller, view.id, text)
+                hp.add_turn(session, caller, view.id, text, generator=generator)
     with db.transaction() as session:
         final = hp.finish_session(session, caller, view.id)
     data = {

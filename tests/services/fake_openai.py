@@ -2,7 +2,9 @@
 
 Its behaviour is set per test (`server.mode`): good answers built from the prompt, malformed
 JSON, 429s, slow answers, invented citations or figures, or an attacker-obedient model that
-follows any instruction it finds in the data.
+follows any instruction it finds in the data. Features whose answer is not the brief's item list
+(the contract second opinion, the practice persona) set `server.reply` to a function of the
+prompt that returns the JSON object the "model" answers with; the failure modes apply to it too.
 """
 
 from __future__ import annotations
@@ -11,11 +13,18 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 ITEM = re.compile(r"## item (\S+)\n")
 IDS = re.compile(r"evidence ids you may cite: (.*)")
+BLOCK = re.compile(r'<<<EVIDENCE id="([^"]+)"[^>]*>>>\n(.*?)\n<<<END EVIDENCE>>>', re.S)
+
+
+def evidence_blocks(prompt: str) -> dict[str, str]:
+    """The delimited evidence of a prompt, by id: what a model could read and cite."""
+    return dict(BLOCK.findall(prompt))
 
 
 def good_items(prompt: str) -> list[dict[str, Any]]:
@@ -32,6 +41,7 @@ class FakeOpenAI:
         self.mode = "good"
         self.requests: list[dict[str, Any]] = []
         self.failures_before_success = 0
+        self.reply: Callable[[str], Any] | None = None
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -99,6 +109,8 @@ class FakeOpenAI:
             return 200, "<html>bad gateway</html>", {}
         if self.mode == "slow":
             time.sleep(3)
+        if self.reply is not None:
+            return 200, self.completion(json.dumps(self.reply(prompt), ensure_ascii=False)), {}
         if self.mode == "bad_cite":
             for item in items:
                 item["evidence_ids"] = ["signal:999999"]

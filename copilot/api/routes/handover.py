@@ -7,11 +7,19 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from copilot.api.deps import CallerDep, SessionDep
+from copilot.api.deps import CallerDep, ContextDep, SessionDep
+from copilot.bootstrap import AppContext
 from services import handover_practice as hp
 from services.handover_models import HandoverPackage
 
 router = APIRouter(tags=["handover"])
+
+
+def _generator(context: AppContext) -> Any:
+    """The configured generator (shared with the brief); offline it leaves the persona's wording alone."""
+    from services.generation import make_generator
+
+    return context.adapter("generator", lambda: make_generator(context.settings))
 
 
 class StartSession(BaseModel):
@@ -39,8 +47,10 @@ def prepare(customer: str, body: Prepare, session: SessionDep, caller: CallerDep
 
 
 @router.post("/handover/{customer_id}/sessions", response_model=hp.SessionView, status_code=201)
-def start(customer_id: str, body: StartSession, session: SessionDep, caller: CallerDep) -> hp.SessionView:
-    return hp.start_session(session, caller, customer_id, body.scenario)
+def start(
+    customer_id: str, body: StartSession, session: SessionDep, caller: CallerDep, context: ContextDep
+) -> hp.SessionView:
+    return hp.start_session(session, caller, customer_id, body.scenario, generator=_generator(context))
 
 
 @router.get("/sessions/{session_id}", response_model=hp.SessionView)
@@ -49,8 +59,11 @@ def get_session(session_id: int, session: SessionDep, caller: CallerDep) -> hp.S
 
 
 @router.post("/sessions/{session_id}/turns")
-def turn(session_id: int, body: Turn, session: SessionDep, caller: CallerDep) -> dict[str, Any]:
-    return hp.add_turn(session, caller, session_id, body.text)
+def turn(
+    session_id: int, body: Turn, session: SessionDep, caller: CallerDep, context: ContextDep
+) -> dict[str, Any]:
+    """The persona's reply: `generated_by` says who worded it, `fallback_reason` why not the LLM."""
+    return hp.add_turn(session, caller, session_id, body.text, generator=_generator(context))
 
 
 @router.post("/sessions/{session_id}/finish", response_model=hp.SessionView)

@@ -35,7 +35,7 @@
     $("flags").innerHTML = flags.map((f) => `<li class="flag sev-${f.severity} status-${f.status}" data-flag="${f.id}">
       <div><span class="badge sev-${f.severity}">${f.severity}</span> <b>${Copilot.esc(f.title || f.category)}</b>
         <span class="muted">§${Copilot.esc(f.clause || "—")} · p.${f.page ?? "—"}${f.approximate_position ? " · OCR" : ""}</span>
-        <span class="badge">${f.status}</span></div>
+        <span class="badge">${f.status}</span>${f.source === "llm" ? ` <span class="badge source-llm" title="the model's second opinion, not the playbook's">LLM 意见</span>` : ""}</div>
       <div class="why">${Copilot.esc(f.explanation)}</div>
       <div class="quote">${Copilot.esc(f.quote)}</div>
       <div class="suggest">建议 Suggested: ${Copilot.esc(f.suggestion)}</div>
@@ -115,6 +115,11 @@
     const facts = [["甲方 Customer", s.customer], ["乙方 Supplier", s.supplier], ["金额 Amount", s.amount], ["期限 Term", s.term],
       ["付款天数 Payment days", (s.payment_terms_days || []).join(", ")], ["法律与管辖 Law & venue", (s.governing_law_and_venue || []).join(" ")],
       ["续期 Renewal", s.renewal], ["风险 Counts", Object.entries(s.counts || {}).map(([k, v]) => `${k} ${v}`).join(" · ")]];
+    const so = view.second_opinion;
+    if (so && typeof so === "object") {
+      const said = so.status === "done" ? `kept ${so.kept.length}, dropped ${so.dropped.length} of ${so.asked.length} borderline clauses (${so.model})` : so.reason;
+      facts.push(["LLM 第二意见 Second opinion", `${so.status}: ${said || ""}`]);
+    }
     $("summary").innerHTML = facts.map(([k, v]) => `<dt>${k}</dt><dd>${Copilot.esc(v) || "—"}</dd>`).join("");
     const next = { uploaded: ["in_review"], in_review: ["negotiating", "approved", "rejected"], negotiating: ["in_review", "approved", "rejected"], approved: ["in_review"], rejected: ["in_review"] }[view.status] || [];
     $("status-actions").innerHTML = next.map((s) => `<button class="secondary" data-status="${s}">→ ${s}</button>`).join("");

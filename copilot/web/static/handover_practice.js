@@ -15,6 +15,12 @@
     div.scrollIntoView({ block: "end" });
   }
 
+  // Who worded a persona reply: the LLM, or the offline engine because the model's wording failed its check.
+  function wording(reply) {
+    if (reply.generated_by === "llm") return ` <span class="cite">[LLM]</span>`;
+    return reply.fallback_reason ? ` <span class="cite" title="${esc(reply.fallback_reason)}">[offline: ${esc(reply.fallback_reason)}]</span>` : "";
+  }
+
   async function start() {
     $("error").textContent = ""; $("chat").innerHTML = ""; $("feedback").hidden = true;
     try {
@@ -22,7 +28,7 @@
     } catch (e) { $("error").textContent = e.message; return; }
     $("title").textContent = `${session.customer} · ${session.scenario} · attempt ${session.attempt}`;
     $("goal").textContent = `目标 Goal: ${session.goal}  ·  ${session.persona.name} (${session.persona.role}${session.persona.title ? ", " + session.persona.title : ""})`;
-    session.turns.forEach((t) => bubble(t.speaker, t.text));
+    session.turns.forEach((t) => bubble(t.speaker, t.text, t.speaker === "rep" ? "" : wording(t)));
     $("turn-form").hidden = false; $("turn").focus();
   }
 
@@ -34,7 +40,7 @@
       const result = await Copilot.api(`/sessions/${session.id}/turns`, { method: "POST", body: { text } });
       bubble("rep", text);
       const cites = (result.reply.facts || []).length ? ` <span class="cite">[${result.reply.facts.length} cited]</span>` : "";
-      bubble("customer", result.reply.text, cites);
+      bubble("customer", result.reply.text, cites + wording(result.reply));
       $("turn").value = "";
     } catch (e) { $("error").textContent = e.message; }
   }

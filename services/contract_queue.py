@@ -152,6 +152,18 @@ def submit_contract(
     elif caller.role == Role.rep:
         raise InvalidInput("a rep's contract must name its customer", details={"field": "customer_id"})
     doc = read_document(data, password=password, name=file_name, ocr=False)
+    scanned = len(doc.scanned_pages)
+    queued = scanned > ocr_inline_max_pages
+    review = playbook = None
+    if not queued:
+        # OCR and the review (which may ask an LLM) come before the first write: on SQLite the
+        # write lock is taken by the first INSERT and held to commit, and nobody else may write
+        # while a model thinks
+        if scanned:
+            from extractors.ocr import ocr_document
+
+            doc = ocr_document(doc, data, password=password)
+        review, playbook = review_contract(session, doc, llm=make_generator(settings), embedder=embedder)
     path, digest = store_file(settings, data, file_name)
     row = ContractRow(
         customer_id=customer_id,
@@ -173,8 +185,7 @@ def submit_contract(
         entity_id=row.id,
         after={"file_name": file_name, "sha256": digest, "pages": doc.page_count},
     )
-    scanned = len(doc.scanned_pages)
-    if scanned > ocr_inline_max_pages:
+    if queued:
         from copilot.worker import enqueue
 
         row.review = {
@@ -188,28 +199,27 @@ def submit_contract(
             dedupe_key=f"contract:{row.id}",
         )
         return contract_view(session, caller, row.id)
-    if scanned:
-        from extractors.ocr import ocr_document
-
-        doc = ocr_document(doc, data, password=password)
-    review_and_store(session, caller, row, doc, llm=make_generator(settings), embedder=embedder)
+    assert review is not None and playbook is not None
+    store_review(session, caller, row, review, playbook)
     return contract_view(session, caller, row.id)
 
 
-def review_and_store(
-    session: Session,
-    caller: Caller,
-    row: ContractRow,
-    doc: Any,
-    *,
-    llm: Any = "offline",
-    embedder: Any = None,
-) -> ContractReview:
-    """Run the review with the active playbook; replace the contract's open flags; keep decisions."""
+def review_contract(
+    session: Session, doc: Any, *, llm: Any = "offline", embedder: Any = None
+) -> tuple[ContractReview, Playbook]:
+    """Review a document with the active playbook. Reads only, and may take seconds (an LLM's
+    second opinion): callers run it before they write, so no write lock is held meanwhile."""
     from services.contract_review import review_document
 
     playbook = active_playbook(session)
     review = review_document(doc, playbook, llm=llm, embedder=embedder() if callable(embedder) else embedder)
+    return review, playbook
+
+
+def store_review(
+    session: Session, caller: Caller, row: ContractRow, review: ContractReview, playbook: Playbook
+) -> None:
+    """Keep a review on its contract: replace the open flags, keep legal's decisions, audit it."""
     row.review = review.model_dump(mode="json")
     decided = {
         f.flag_id
@@ -257,7 +267,6 @@ def review_and_store(
         },
     )
     session.flush()
-    return review
 
 
 def run_review_job(context: Any, payload: dict[str, Any], progress: Any = None) -> dict[str, Any]:
@@ -268,12 +277,19 @@ def run_review_job(context: Any, payload: dict[str, Any], progress: Any = None) 
     from copilot.auth import system_caller
     from extractors.documents import read_document
 
-    with context.db.transaction() as session:
-        row = session.get(ContractRow, int(payload["contract_id"]))
+    contract_id = int(payload["contract_id"])
+    with context.db.read() as session:
+        row = session.get(ContractRow, contract_id)
         if row is None or not row.file_path:
             return {"skipped": "contract or its file is gone"}
-        doc = read_document(Path(row.file_path), name=row.file_name or "contract.pdf")
-        review = review_and_store(session, system_caller(), row, doc, llm=make_generator(context.settings))
+        file_path, file_name = Path(row.file_path), row.file_name or "contract.pdf"
+        doc = read_document(file_path, name=file_name)  # OCR: minutes for a long scan, no lock held
+        review, playbook = review_contract(session, doc, llm=make_generator(context.settings))
+    with context.db.transaction() as session:
+        row = session.get(ContractRow, contract_id)
+        if row is None:
+            return {"skipped": "contract deleted while it was reviewed"}
+        store_review(session, system_caller(), row, review, playbook)
         return {"contract_id": row.id, "flags": len(review.flags), "missing": len(review.missing)}
 
 

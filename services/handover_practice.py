@@ -5,6 +5,7 @@ attempts and progress) with the visibility rules of the caller.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from pydantic import BaseModel
@@ -262,22 +263,29 @@ def start_session(
             else PracticeSessionRow.user_id == user_id,
         )
     ).all()
+    attempt = len(attempts) + 1
+    # the opening (which an LLM may word) comes before the first write: on SQLite the write lock
+    # is held from the first INSERT to commit, and nobody else may write while a model thinks
+    sim = Simulation.start(persona, seed=_seed(customer.id, scenario, user_id, attempt))
+    opening = _worded(generator, sim, [], sim.opening())
     row = PracticeSessionRow(
         customer_id=customer.id,
         user_id=user_id,
         scenario=scenario,
-        attempt=len(attempts) + 1,
+        attempt=attempt,
         status="active",
-        turns=[],
-        state={},
+        turns=[{"speaker": "customer", **opening.model_dump(mode="json")}],
+        state=sim.state.model_dump(mode="json"),
     )
     session.add(row)
     session.flush()
-    sim = Simulation.start(persona, seed=row.id)
-    opening = _worded(generator, sim, [], sim.opening())
-    row.turns = [{"speaker": "customer", **opening.model_dump(mode="json")}]
-    row.state = sim.state.model_dump(mode="json")
     return _view(session, row)
+
+
+def _seed(customer_id: int, scenario: str, user_id: int | None, attempt: int) -> int:
+    """The wording seed of an attempt: stable for the same attempt, different for the next one."""
+    digest = hashlib.sha1(f"{customer_id}:{scenario}:{user_id}:{attempt}".encode()).digest()
+    return int.from_bytes(digest[:4], "big")
 
 
 def _own_session(

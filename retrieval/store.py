@@ -29,6 +29,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+import numpy as np
+
 from copilot.errors import Unavailable
 from retrieval.sparse import SparseVector
 
@@ -185,6 +187,11 @@ def iso(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _floats(vector: Sequence[float]) -> list[float]:
+    """Plain floats for the engine; numpy's `tolist` is ~10x faster than a per-element loop (584-d)."""
+    return np.asarray(vector, dtype=np.float32).tolist()
+
+
 def _prefetch_limit(limit: int) -> int:
     return max(50, limit * 5)
 
@@ -290,7 +297,7 @@ class EdgeStore:
             q.Point(
                 p.id,
                 {
-                    DENSE: [float(x) for x in p.dense],
+                    DENSE: _floats(p.dense),
                     SPARSE: q.SparseVector(indices=p.sparse.indices, values=p.sparse.values),
                 },
                 p.payload,
@@ -332,7 +339,7 @@ class EdgeStore:
         """`weights` = (sparse, dense) for the RRF fusion; None = equal."""
         q = self._q
         flt = self._filter(filter)
-        dense_q = q.Query.Nearest([float(x) for x in dense], using=DENSE) if dense is not None else None
+        dense_q = q.Query.Nearest(_floats(dense), using=DENSE) if dense is not None else None
         sparse_q = (
             q.Query.Nearest(q.SparseVector(indices=sparse.indices, values=sparse.values), using=SPARSE)
             if sparse is not None and sparse.indices
@@ -449,7 +456,7 @@ class ServerStore:
                 m.PointStruct(
                     id=p.id,
                     vector={
-                        DENSE: [float(x) for x in p.dense],
+                        DENSE: _floats(p.dense),
                         SPARSE: m.SparseVector(indices=p.sparse.indices, values=p.sparse.values),
                     },
                     payload=p.payload,
@@ -494,7 +501,7 @@ class ServerStore:
             if sparse is not None and sparse.indices
             else None
         )
-        dense_v = [float(x) for x in dense] if dense is not None else None
+        dense_v = _floats(dense) if dense is not None else None
         if mode == "dense" or (mode == "hybrid" and sparse_v is None):
             if dense_v is None:
                 return []

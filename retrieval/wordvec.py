@@ -211,7 +211,7 @@ class WordVectorEmbedder:
                 continue
             index = np.fromiter((r for r, _ in rows), dtype=np.int64, count=len(rows))
             weights = np.fromiter((w for _, w in rows), dtype=np.float32, count=len(rows))
-            vector = weights @ matrix[index]
+            vector = (matrix[index] * weights[:, None]).sum(axis=0)
             norm = float(np.linalg.norm(vector))
             if norm > 0:
                 out[i] = vector / norm

@@ -56,7 +56,9 @@ class Hit(BaseModel):
     """One matched chunk, best first, with everything needed to cite it."""
 
     id: str = Field(description="Chunk id (stable while its document is unchanged).")
-    score: float = Field(description="Fused RRF score (hybrid), cosine (dense) or BM25 (sparse).")
+    score: float = Field(
+        description="Fused RRF score (hybrid), dense similarity (dot product; cosine for unit vectors) or BM25 (sparse)."
+    )
     doc_key: str
     kind: str = Field(description="signal | transcript | contract | voice_note ...")
     source: str

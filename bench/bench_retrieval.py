@@ -73,33 +73,67 @@ def _row(metric: str, value: float, unit: str, target: str = "", ok: bool | None
     }
 
 
-def _ingest_throughput(tmp: Path, n: int) -> list[dict]:
+def _ingest_throughput(tmp: Path, n: int, rounds: int = 5) -> list[dict]:
+    """Encoder alone vs. full ingestion of the same number of new ~40-token chunks.
+
+    Measured in `rounds` adjacent pairs (encode n texts, then ingest n new documents) and reported
+    as medians: on a shared 2-core machine one pair can see another process's burst, which made a
+    single pair read anywhere from 49% to 216% here.
+    """
     from copilot.bootstrap import build_context
     from copilot.config import Settings
+    from retrieval.embedder import embed_documents
     from retrieval.index import IndexRecord, close_store, embedder_for, index_records
 
-    rng = random.Random(1)
     context = build_context(Settings(data_dir=tmp / "ingest"))
-    embedder = embedder_for(context)
-    texts = _sentences(n, rng)
-    embedder.embed(texts[:32])  # warm up
-    started = time.perf_counter()
-    embedder.embed(texts)
-    encoder_rate = n / (time.perf_counter() - started)
-    records = [
-        IndexRecord(doc_key=f"b:{i}", kind="signal", source="bench", text=t, public=True)
-        for i, t in enumerate(_sentences(n, random.Random(2)))
-    ]
-    started = time.perf_counter()
-    report = index_records(context, records)
-    ingest_rate = report.chunks / (time.perf_counter() - started)
+    embedder = embedder_for(context)  # the configured embedder: what ingestion itself runs
+    warm = _sentences(32, random.Random(0))
+    embed_documents(embedder, warm)  # warm up (and load the word vectors)
+    # warm up the ingestion path as the encoder was: the shard is created and the ledger's first
+    # queries compiled once per process, which is not per-chunk throughput
+    index_records(
+        context,
+        [
+            IndexRecord(doc_key=f"warm:{i}", kind="signal", source="bench", text=t, public=True)
+            for i, t in enumerate(warm)
+        ],
+    )
+    encoder_rates, ingest_rates, ratios, cpu_ratios = [], [], [], []
+    for r in range(rounds):
+        texts = _sentences(n, random.Random(1 + 2 * r))
+        started, cpu = time.perf_counter(), time.process_time()
+        embed_documents(embedder, texts)
+        encoder_rates.append(n / (time.perf_counter() - started))
+        encoder_cpu = time.process_time() - cpu
+        records = [
+            IndexRecord(doc_key=f"b{r}:{i}", kind="signal", source="bench", text=t, public=True)
+            for i, t in enumerate(_sentences(n, random.Random(2 + 2 * r)))
+        ]
+        started, cpu = time.perf_counter(), time.process_time()
+        report = index_records(context, records)
+        ingest_rates.append(report.chunks / (time.perf_counter() - started))
+        cpu_ratios.append((encoder_cpu / n) / ((time.process_time() - cpu) / report.chunks))
+        ratios.append(ingest_rates[-1] / encoder_rates[-1])
     close_store(context)
     context.db.dispose()
-    ratio = ingest_rate / encoder_rate
+    ratio = statistics.median(ratios)
     return [
-        _row("encoder alone", encoder_rate, "sentences/s"),
-        _row("ingestion (embed + sparse + upsert + ledger)", ingest_rate, "chunks/s"),
-        _row("ingestion / encoder", ratio * 100, "%", ">= 80", ratio >= 0.8),
+        _row(
+            f"encoder alone ({embedder.name}), median of {rounds}",
+            statistics.median(encoder_rates),
+            "sentences/s",
+        ),
+        _row("ingestion (embed + sparse + upsert + ledger)", statistics.median(ingest_rates), "chunks/s"),
+        _row(
+            f"ingestion / encoder (median of {rounds} adjacent pairs)",
+            ratio * 100,
+            "%",
+            ">= 80",
+            ratio >= 0.8,
+        ),
+        # the same ratio in this process's CPU seconds: what ingestion adds to the encoder's work,
+        # far less moved by other processes' load than wall-clock rates
+        _row("ingestion / encoder, by CPU time", statistics.median(cpu_ratios) * 100, "%"),
     ]
 
 
@@ -192,6 +226,7 @@ def _latency(tmp: Path, size: int, pool_vectors: np.ndarray, pool_texts: list[st
 
 
 def run(quick: bool) -> list[dict]:
+    from copilot.config import Settings
     from retrieval.embedder import get_embedder
 
     rows: list[dict] = []
@@ -199,7 +234,7 @@ def run(quick: bool) -> list[dict]:
         tmp = Path(tmp_name)
         rows += _ingest_throughput(tmp, 300 if quick else 1000)
         pool_texts = _sentences(600 if quick else 2000, random.Random(3))
-        pool_vectors = get_embedder().embed(pool_texts)
+        pool_vectors = get_embedder(Settings().embed_model).embed(pool_texts)  # the configured dimension
         for size in (2_000, 10_000) if quick else (10_000, 100_000):
             rows += _latency(tmp, size, pool_vectors, pool_texts)
     return rows

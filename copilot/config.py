@@ -53,8 +53,11 @@ class Settings(BaseSettings):
 
     # models
     embed_model: str = Field(
-        "bundled:all-MiniLM-L6-v2",
-        description="Sentence-transformers model name or path; default the bundled MiniLM.",
+        "bundled:minilm+zh-wordvec",
+        description=(
+            "bundled:minilm+zh-wordvec (MiniLM + Chinese word vectors, default), "
+            "bundled:all-MiniLM-L6-v2, or a sentence-transformers model name or path."
+        ),
     )
     whisper_model: str = Field(
         "auto",

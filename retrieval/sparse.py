@@ -42,7 +42,8 @@ def _stopwords() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
-def _jieba():  # type: ignore[no-untyped-def]
+def jieba_tokenizer():  # type: ignore[no-untyped-def]
+    """jieba, initialised once per process (its dictionary load takes ~1 s); shared with wordvec."""
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
@@ -58,7 +59,7 @@ def tokenize(text: str) -> list[str]:
         if not part:
             continue
         if _CJK.fullmatch(part):
-            terms.extend(w for w in _jieba().cut_for_search(part) if w.strip() and w not in stop)
+            terms.extend(w for w in jieba_tokenizer().cut_for_search(part) if w.strip() and w not in stop)
         else:
             terms.extend(w for w in _WORD.findall(part) if w not in stop)
     return terms

@@ -108,6 +108,25 @@ def ingest_contracts(
     _finish(report, as_json)
 
 
+@app.command("reindex")
+def reindex_cmd(as_json: JsonOpt = False) -> None:
+    """Rebuild the search index from the database with the configured embedder (after COPILOT_EMBED_MODEL changed)."""
+    from copilot.ingest.reindex import documents_to_rebuild, reindex
+
+    ctx = context()
+    total = sum(len(ids) for kind, ids in documents_to_rebuild(ctx).items() if kind != "voice_notes")
+    with progress("re-indexing", total) as advance:
+        summary = reindex(ctx, progress=advance)
+    emit(
+        summary,
+        as_json,
+        lambda s: out.print(
+            f"re-indexed with {s['embed_model']}: {s['signals']} signals, {s['transcripts']} transcripts, "
+            f"{s['contracts']} contracts, {s['chunks']} chunks; {s['voice_notes_queued']} voice notes queued for the worker"
+        ),
+    )
+
+
 def _collect(path: Path, suffixes: set[str]) -> list[Path]:
     from copilot.ingest.service import collect_files
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select, update
 
 from copilot.bootstrap import AppContext
@@ -129,3 +130,42 @@ def test_resume_rolls_back_a_run_whose_upsert_never_landed(context: AppContext) 
     ] == kept  # old version still served
     report = index_records(context, _records())  # the next ingest indexes it again
     assert report.replaced == 1
+
+
+class _CrashingStore:
+    """The real store, except that the n-th upsert dies (the process crashing mid-ingest)."""
+
+    def __init__(self, store: object, crash_on: int) -> None:
+        self._store, self._left = store, crash_on
+
+    def upsert(self, points: list) -> None:
+        self._left -= 1
+        if self._left == 0:
+            raise RuntimeError("crash")
+        self._store.upsert(points)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+
+def test_a_crash_between_batches_leaves_no_half_document_and_resume_cleans_up(
+    context: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import retrieval.index as index
+
+    real = get_store(context)
+    monkeypatch.setattr(index, "EMBED_BATCH", 1)  # one document per round
+    context.cache["vector_store"] = _CrashingStore(real, crash_on=2)
+    with pytest.raises(RuntimeError):
+        index_records(context, _records())
+    context.cache["vector_store"] = real
+    with context.db.read() as session:
+        states = dict(session.execute(select(IndexDocumentRow.doc_key, IndexDocumentRow.state)).all())
+    # the first document finished (marked indexed with the next one's pending mark); the second
+    # was pending when the crash hit and none of its chunks is visible; the third never started
+    assert states == {"signal:1": "indexed", "signal:2": "pending"}
+    assert _chunk_count(context, "signal:1") > 0 and _chunk_count(context, "signal:2") == 0
+    assert resume(context) == {"completed": 0, "rolled_back": 1}
+    report = index_records(context, _records())
+    assert (report.unchanged, report.new) == (1, 2)
+    assert _chunk_count(context, "signal:2") > 0

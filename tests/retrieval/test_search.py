@@ -130,3 +130,29 @@ def test_bad_queries_are_rejected_with_the_field(context: AppContext) -> None:
     with pytest.raises(InvalidInput) as info:
         search(context, "x", since=datetime(2026, 2, 1, tzinfo=UTC), until=datetime(2026, 1, 1, tzinfo=UTC))
     assert info.value.details["field"] == "since"
+
+
+def test_chinese_paraphrase_is_found_by_the_dense_side_where_bm25_shares_no_word(context: AppContext) -> None:
+    index_records(
+        context,
+        [
+            IndexRecord(
+                doc_key="signal:10",
+                kind="signal",
+                source="registry",
+                text="德润信息技术有限公司工商变更：法定代表人变更，变更前：马静，变更后：王磊。",
+                public=True,
+            ),
+            IndexRecord(
+                doc_key="signal:11",
+                kind="signal",
+                source="news",
+                text="德润信息技术有限公司完成新一轮融资，资金将用于研发投入。",
+                public=True,
+            ),
+        ],
+    )
+    question = "法人换成谁了"  # colloquial: 法人 for 法定代表人, 换成 for 变更
+    assert search(context, question, mode="sparse") == []  # no word in common
+    assert search(context, question)[0].doc_key == "signal:10"
+    assert search(context, question, mode="dense")[0].doc_key == "signal:10"

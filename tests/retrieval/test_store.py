@@ -138,3 +138,40 @@ def test_embedded_shard_persists_and_refuses_a_second_opener(tmp_path: Path) -> 
     assert reopened.optimize() in (True, False)
     assert _docs(reopened.query([1, 0, 0, 0], None, SearchFilter(), 1, "dense")) == ["signal:1"]
     reopened.close()
+
+
+def test_an_index_built_by_another_embedder_is_refused_with_the_command(tmp_path: Path) -> None:
+    path = tmp_path / "qdrant"
+    built = EdgeStore(path, DIM, embedder="model-a")
+    built.upsert(POINTS)
+    built.close()
+    for embedder, dimension in (("model-b", DIM), ("model-a", DIM + 2)):
+        with pytest.raises(Unavailable) as info:
+            EdgeStore(path, dimension, embedder=embedder)
+        assert info.value.code == "index_model_mismatch"
+        assert "copilot ingest reindex" in info.value.message
+        assert "COPILOT_EMBED_MODEL=model-a" in info.value.message  # the way back
+    same = EdgeStore(path, DIM, embedder="model-a")
+    assert same.count() == 4  # the refusals left the index intact
+    same.close()
+
+
+def test_an_index_from_before_the_embedder_was_recorded_is_checked_by_its_dimension(tmp_path: Path) -> None:
+    path = tmp_path / "qdrant"
+    EdgeStore(path, DIM).close()  # no embedder name recorded, as before this check existed
+    EdgeStore(path, DIM, embedder="any").close()
+    with pytest.raises(Unavailable) as info:
+        EdgeStore(path, DIM * 2, embedder="wider")
+    assert info.value.details["built_dimension"] == DIM
+
+
+def test_server_collection_records_and_checks_its_embedder() -> None:
+    from qdrant_client import QdrantClient
+
+    client = QdrantClient(location=":memory:")
+    ServerStore(client, DIM, embedder="model-a")
+    ServerStore(client, DIM, embedder="model-a")  # the same embedder reopens it
+    with pytest.raises(Unavailable) as info:
+        ServerStore(client, DIM, embedder="model-b")
+    assert info.value.code == "index_model_mismatch"
+    client.close()

@@ -138,3 +138,13 @@ def test_embedded_shard_persists_and_refuses_a_second_opener(tmp_path: Path) -> 
     assert reopened.optimize() in (True, False)
     assert _docs(reopened.query([1, 0, 0, 0], None, SearchFilter(), 1, "dense")) == ["signal:1"]
     reopened.close()
+
+
+def test_stored_dense_vectors_by_chunk_id_and_by_document(store: VectorStore) -> None:
+    by_id = store.dense_vectors(ids=[chunk_uuid("c"), chunk_uuid("missing")])
+    assert [(v.id, v.payload["doc_key"]) for v in by_id] == [(chunk_uuid("c"), "signal:3")]
+    assert by_id[0].dense == pytest.approx([0, 0, 1, 0])
+    by_doc = {v.payload["doc_key"]: v.dense for v in store.dense_vectors(doc_keys=["signal:1", "contract:1"])}
+    assert by_doc.keys() == {"signal:1", "contract:1"}
+    assert by_doc["contract:1"] == pytest.approx([0, 0, 0, 1])
+    assert store.dense_vectors() == []

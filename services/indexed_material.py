@@ -96,10 +96,9 @@ def _source_url(hit, customer_id: int) -> str | None:  # type: ignore[no-untyped
 
 def _statement(kind: str, title: str, label: str | None, topic_label: str, lang: str) -> str:
     what = _KIND_LABEL.get(kind, {}).get(lang, kind)
-    where = f" {label}" if label else ""
     if lang == "zh":
-        return f"{what}《{title}》{where}谈到{topic_label}".replace("》 ", "》")
-    return f"The {what} “{title}”{where} discusses {topic_label}"
+        return f"{what}《{title}》{label + '：' if label else ''}谈到{topic_label}"
+    return f"The {what} “{title}”{', ' + label + ',' if label else ''} discusses {topic_label}"
 
 
 def find_material(

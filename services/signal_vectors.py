@@ -32,6 +32,7 @@ class VectorReport:
 
     from_index: int = 0
     embedded: int = 0
+    signals_embedded: int = 0  # signals the index did not hold (or held stale): embedded now
     cached: int = 0
     index: str = "ok"  # "ok" | "unavailable: <why>" | "no embedder"
 
@@ -39,6 +40,7 @@ class VectorReport:
         return {
             "from_index": self.from_index,
             "embedded_now": self.embedded,
+            "signals_embedded_now": self.signals_embedded,
             "cached": self.cached,
             "index": self.index,
         }
@@ -95,7 +97,8 @@ def prime_matcher(context: AppContext, matcher: TopicMatcher, facts: CustomerFac
         fresh = bool(chunks) and _still_current(item, chunks)
         if fresh and matcher.seed(item.content, np.asarray([c.dense for c in chunks], dtype=np.float32)):
             report.from_index += 1
-    missing = [i.content for i in todo if matcher.cached_vector(i.content) is None]
-    matcher.prime(missing)
-    report.embedded = len({m for m in missing if m.strip()})
+    missing = [i for i in todo if matcher.cached_vector(i.content) is None and i.content.strip()]
+    matcher.prime([i.content for i in missing])
+    report.embedded = len({i.content for i in missing})
+    report.signals_embedded = len({i.content for i in missing if i.kind == "signal"})
     return report

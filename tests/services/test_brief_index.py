@@ -130,7 +130,7 @@ def test_signal_vectors_come_from_the_index(context: AppContext, small_org, inde
     )
     vectors = brief.generation["signal_vectors"]
     assert vectors["from_index"] == len(brief.signals) and vectors["index"] == "ok"
-    assert vectors["embedded_now"] <= 3  # only the activities, which the index does not hold
+    assert vectors["signals_embedded_now"] == 0 and vectors["embedded_now"] <= 3  # activities only
     # an edited signal is embedded again rather than matched on its stale indexed vector
     with context.db.transaction() as session:
         row = session.scalars(select(SignalRow).where(SignalRow.customer_id == indexed["own"])).first()
@@ -138,7 +138,7 @@ def test_signal_vectors_come_from_the_index(context: AppContext, small_org, inde
     again = build_brief(
         context, _caller(context, small_org, "east.rep"), indexed["own"], mode="offline", record=False
     )
-    assert again.generation["signal_vectors"]["embedded_now"] == 1
+    assert again.generation["signal_vectors"]["signals_embedded_now"] == 1
 
 
 def test_brief_works_on_an_empty_index_and_says_so(context: AppContext, small_org) -> None:  # type: ignore[no-untyped-def]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -25,6 +26,9 @@ from copilot.models import EvidenceRef
 from services.facts import CustomerFacts
 from services.topics import TopicMatcher, load_glossary
 from services.triggers import TriggerCard
+
+if TYPE_CHECKING:
+    from retrieval.search import Hit
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +86,7 @@ def brief_topics(facts: CustomerFacts, cards: list[TriggerCard], matcher: TopicM
     return [t for t in dict.fromkeys(topics) if t in known and t not in _SKIP_TOPICS][:MAX_TOPICS]
 
 
-def _source_url(hit, customer_id: int) -> str | None:  # type: ignore[no-untyped-def]
+def _source_url(hit: Hit, customer_id: int) -> str | None:
     """Where the page can open the cited document (transcripts have no page of their own yet)."""
     if hit.url:
         return hit.url

@@ -20,6 +20,7 @@ from retrieval.chunking import Segment
 from retrieval.index import IndexRecord, close_store, embedder_for, index_records
 from retrieval.store import EdgeStore
 from services.brief import build_brief
+from services.brief_markdown import render_markdown
 
 CALL = "张工：我们最担心设备故障导致停线，今年想把预测性维护做起来，先从冲压线试点。"
 CLAUSE = "乙方须在设备停机后4小时内到场，每超时1小时按合同金额千分之一支付违约金。"
@@ -108,6 +109,9 @@ def test_brief_cites_call_and_contract_spans_with_provenance(context: AppContext
     assert call.id in {r.id for r in card.related}
     assert {r.kind for r in card.evidence} == {"signal"}
     assert brief.generation["index"]["status"] == "ok"
+    # the printed brief keeps them, with the moment of the call and the page of the clause
+    markdown = render_markdown(brief)
+    assert "## 通话与合同" in markdown and "0:30–0:41" in markdown and "p. 3" in markdown
 
 
 def test_another_customers_chunks_never_appear(context: AppContext, small_org, indexed) -> None:  # type: ignore[no-untyped-def]

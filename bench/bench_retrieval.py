@@ -15,28 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
-TOPICS_ZH = [
-    "焊装车间节拍瓶颈",
-    "AI质检系统采购",
-    "预测性维护平台",
-    "MES对接文档",
-    "能耗管理",
-    "设备非计划停机",
-    "数字化转型规划",
-    "融资扩产",
-]
-TOPICS_EN = [
-    "welding shop bottleneck",
-    "AI quality inspection tender",
-    "predictive maintenance",
-    "MES integration guide",
-    "energy cost",
-    "unplanned downtime",
-    "digital transformation",
-    "capacity expansion",
-]
+from bench.synthetic import Pool, fill, sentences
 
 
 def _rss_mb() -> float:
@@ -44,22 +23,6 @@ def _rss_mb() -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def _sentences(n: int, rng: random.Random) -> list[str]:
-    out = []
-    for i in range(n):
-        if i % 2:
-            topic = rng.choice(TOPICS_EN)
-            out.append(
-                f"Customer {i} reported {topic} issues at plant {rng.randint(1, 99)}; the team discussed budget, timeline and a pilot with the plant manager next quarter."
-            )
-        else:
-            topic = rng.choice(TOPICS_ZH)
-            out.append(
-                f"客户{i}反馈{topic}问题，第{rng.randint(1, 99)}号工厂计划下季度立项，预算约{rng.randint(50, 900)}万元，由厂长拍板。"
-            )
-    return out
 
 
 def _row(metric: str, value: float, unit: str, target: str = "", ok: bool | None = None) -> dict:
@@ -87,7 +50,7 @@ def _ingest_throughput(tmp: Path, n: int, rounds: int = 5) -> list[dict]:
 
     context = build_context(Settings(data_dir=tmp / "ingest"))
     embedder = embedder_for(context)  # the configured embedder: what ingestion itself runs
-    warm = _sentences(32, random.Random(0))
+    warm = sentences(32, random.Random(0))
     embed_documents(embedder, warm)  # warm up (and load the word vectors)
     # warm up the ingestion path as the encoder was: the shard is created and the ledger's first
     # queries compiled once per process, which is not per-chunk throughput
@@ -100,14 +63,14 @@ def _ingest_throughput(tmp: Path, n: int, rounds: int = 5) -> list[dict]:
     )
     encoder_rates, ingest_rates, ratios, cpu_ratios = [], [], [], []
     for r in range(rounds):
-        texts = _sentences(n, random.Random(1 + 2 * r))
+        texts = sentences(n, random.Random(1 + 2 * r))
         started, cpu = time.perf_counter(), time.process_time()
         embed_documents(embedder, texts)
         encoder_rates.append(n / (time.perf_counter() - started))
         encoder_cpu = time.process_time() - cpu
         records = [
             IndexRecord(doc_key=f"b{r}:{i}", kind="signal", source="bench", text=t, public=True)
-            for i, t in enumerate(_sentences(n, random.Random(2 + 2 * r)))
+            for i, t in enumerate(sentences(n, random.Random(2 + 2 * r)))
         ]
         started, cpu = time.perf_counter(), time.process_time()
         report = index_records(context, records)
@@ -137,26 +100,16 @@ def _ingest_throughput(tmp: Path, n: int, rounds: int = 5) -> list[dict]:
     ]
 
 
-def _latency(tmp: Path, size: int, pool_vectors: np.ndarray, pool_texts: list[str]) -> list[dict]:
-    from retrieval.sparse import SparseVector, encode_document, encode_query
-    from retrieval.store import ChunkPoint, EdgeStore, SearchFilter, chunk_uuid
+def _latency(tmp: Path, size: int, pool: Pool) -> list[dict]:
+    from retrieval.sparse import encode_query
+    from retrieval.store import EdgeStore, SearchFilter
 
-    rng = np.random.default_rng(size)
-    sparse_pool = [encode_document(t) for t in pool_texts]
     path = tmp / f"shard{size}"
-    store = EdgeStore(path, pool_vectors.shape[1])
+    store = EdgeStore(path, pool.vectors.shape[1])
     started = time.perf_counter()
-    batch: list[ChunkPoint] = []
-    for i in range(size):
-        a, b = rng.integers(0, len(pool_texts), 2)
-        vector = pool_vectors[a] * 0.7 + pool_vectors[b] * 0.3
-        vector /= np.linalg.norm(vector)
-        weights: dict[int, float] = {}
-        for sv in (sparse_pool[a], sparse_pool[b]):
-            for idx, val in zip(sv.indices, sv.values, strict=True):
-                weights[idx] = weights.get(idx, 0.0) + val
-        indices = sorted(weights)
-        payload = {
+
+    def payload(i: int, text: str) -> dict:
+        return {
             "doc_key": f"d{i}",
             "kind": "signal",
             "source": ["news", "tender", "web"][i % 3],
@@ -164,21 +117,12 @@ def _latency(tmp: Path, size: int, pool_vectors: np.ndarray, pool_texts: list[st
             "department_id": int(i % 4),
             "audience": "customer",
             "occurred_at": f"2026-{1 + i % 12:02d}-{1 + i % 28:02d}T00:00:00Z",
-            "text": pool_texts[a],
+            "text": text,
         }
-        batch.append(
-            ChunkPoint(
-                chunk_uuid(f"{size}:{i}"),
-                vector,
-                SparseVector(indices, [weights[j] for j in indices]),
-                payload,
-            )
-        )
-        if len(batch) == 2000:
-            store.upsert(batch)
-            batch = []
-    store.upsert(batch)
+
+    fill(store, pool, size, payload, name=str(size), seed=size)
     upsert_rate = size / (time.perf_counter() - started)
+    pool_vectors, pool_texts = pool.vectors, pool.texts
     queries = [
         (pool_vectors[i], encode_query(pool_texts[i][:30]))
         for i in range(0, len(pool_texts), max(1, len(pool_texts) // 200))
@@ -233,8 +177,9 @@ def run(quick: bool) -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         rows += _ingest_throughput(tmp, 300 if quick else 1000)
-        pool_texts = _sentences(600 if quick else 2000, random.Random(3))
-        pool_vectors = get_embedder(Settings().embed_model).embed(pool_texts)  # the configured dimension
+        pool = Pool.embedded(
+            get_embedder(Settings().embed_model), 600 if quick else 2000
+        )  # the configured dimension
         for size in (2_000, 10_000) if quick else (10_000, 100_000):
-            rows += _latency(tmp, size, pool_vectors, pool_texts)
+            rows += _latency(tmp, size, pool)
     return rows

@@ -198,3 +198,54 @@ def customer_exists(context: AppContext, customer_id: int) -> bool:
 
     with context.db.read() as session:
         return session.scalar(select(CustomerRow.id).where(CustomerRow.id == customer_id)) is not None
+
+
+_QUERY_VECTORS: dict[tuple[str, int, str], Any] = {}
+_QUERY_CACHE_SIZE = 2048
+
+
+def _query_vectors(context: AppContext, texts: list[str]) -> list[Any]:
+    """Dense vectors of query texts, embedded in one batch; repeated queries come from a bounded
+    cache (the brief asks the same topic queries for every customer, the encoder is the slow part)."""
+    embedder = embedder_for(context)
+    keys = [(embedder.name, embedder.dimension, t) for t in texts]
+    todo = list(dict.fromkeys(k for k in keys if k not in _QUERY_VECTORS))
+    if todo:
+        vectors = embedder.embed([k[2] for k in todo])
+        if len(_QUERY_VECTORS) + len(todo) > _QUERY_CACHE_SIZE:
+            _QUERY_VECTORS.clear()
+        _QUERY_VECTORS.update(zip(todo, vectors, strict=True))
+    return [_QUERY_VECTORS[k] for k in keys]
+
+
+def search_many(
+    context: AppContext,
+    queries: list[str],
+    *,
+    customer_id: int | None = None,
+    sources: list[str] | None = None,
+    kinds: list[str] | None = None,
+    caller: Caller | None = None,
+    limit: int = 10,
+) -> list[list[Hit]]:
+    """Several hybrid searches under one filter: `search` for each query, with the caller's
+    visibility read once and the query vectors embedded in one batch (and cached)."""
+    queries = [(q or "").strip() for q in queries]
+    if not queries:
+        return []
+    if not all(queries):
+        raise InvalidInput("queries must not be empty", details={"field": "queries"})
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(
+            f"limit must be between 1 and {MAX_LIMIT}", details={"field": "limit", "value": limit}
+        )
+    flt = visibility_filter(
+        context, caller, build_filter(customer_id=customer_id, sources=sources, kinds=kinds)
+    )
+    texts = [expand_query(q).query for q in queries]
+    store = get_store(context)
+    results = []
+    for query, text, dense in zip(queries, texts, _query_vectors(context, texts), strict=True):
+        stored = store.query(dense, encode_query(text), flt, limit, "hybrid", fusion_weights(query))
+        results.append([Hit.from_stored(h) for h in stored])
+    return results

@@ -86,6 +86,27 @@ class StoredHit:
     payload: dict[str, Any]
 
 
+@dataclass
+class StoredVector:
+    """A chunk's stored dense vector with its payload: what the index computed at ingest time,
+    so a reader (the brief's topic matching) need not embed the same text again."""
+
+    id: str
+    dense: list[float]
+    payload: dict[str, Any]
+
+
+MAX_VECTOR_FETCH = 2000  # one brief reads ~400 signals' chunks; more is a caller's bug
+
+
+def _dense_of(vector: Any) -> list[float] | None:
+    """The `dense` part of a point's vectors as either client returns them (dict of named vectors)."""
+    if isinstance(vector, dict):
+        dense = vector.get(DENSE)
+        return [float(x) for x in dense] if dense is not None else None
+    return None
+
+
 def build_filter(models: Any, f: SearchFilter | None, dates: Any) -> Any:
     """One filter for both adapters: qdrant-edge and qdrant-client name their condition classes
     alike (FieldCondition, MatchAny, MatchValue, Filter); only the date range differs (`dates`)."""
@@ -131,6 +152,9 @@ class VectorStore(Protocol):
         weights: tuple[float, float] | None = None,
     ) -> list[StoredHit]: ...
     def scroll(self, filter: SearchFilter, limit: int) -> list[StoredHit]: ...
+    def dense_vectors(
+        self, *, ids: list[str] | None = None, doc_keys: list[str] | None = None
+    ) -> list[StoredVector]: ...
     def count(self, filter: SearchFilter | None = None) -> int: ...
     def optimize(self) -> bool: ...
     def flush(self) -> None: ...
@@ -374,6 +398,31 @@ class EdgeStore:
         )
         return [StoredHit(id=str(r.id), score=0.0, payload=dict(r.payload or {})) for r in records]
 
+    def dense_vectors(
+        self, *, ids: list[str] | None = None, doc_keys: list[str] | None = None
+    ) -> list[StoredVector]:
+        """Stored dense vectors (with payloads) of the given chunk ids, or of every chunk of the
+        given documents. At most `MAX_VECTOR_FETCH` points."""
+        if ids:
+            records = self._shard.retrieve(list(ids)[:MAX_VECTOR_FETCH], True, [DENSE])
+        elif doc_keys:
+            records, _ = self._shard.scroll(
+                self._q.ScrollRequest(
+                    limit=MAX_VECTOR_FETCH,
+                    filter=self._filter(SearchFilter(doc_keys=list(doc_keys))),
+                    with_payload=True,
+                    with_vector=[DENSE],
+                )
+            )
+        else:
+            return []
+        out = []
+        for r in records:
+            dense = _dense_of(r.vector)
+            if dense is not None:
+                out.append(StoredVector(id=str(r.id), dense=dense, payload=dict(r.payload or {})))
+        return out
+
     def count(self, filter: SearchFilter | None = None) -> int:
         return int(self._shard.count(self._q.CountRequest(filter=self._filter(filter), exact=True)))
 
@@ -547,6 +596,31 @@ class ServerStore:
             self.collection, scroll_filter=self._filter(filter), limit=limit, with_payload=True
         )
         return [StoredHit(id=str(r.id), score=0.0, payload=dict(r.payload or {})) for r in records]
+
+    def dense_vectors(
+        self, *, ids: list[str] | None = None, doc_keys: list[str] | None = None
+    ) -> list[StoredVector]:
+        """Same contract as `EdgeStore.dense_vectors`."""
+        if ids:
+            records = self.client.retrieve(
+                self.collection, ids=list(ids)[:MAX_VECTOR_FETCH], with_payload=True, with_vectors=[DENSE]
+            )
+        elif doc_keys:
+            records, _ = self.client.scroll(
+                self.collection,
+                scroll_filter=self._filter(SearchFilter(doc_keys=list(doc_keys))),
+                limit=MAX_VECTOR_FETCH,
+                with_payload=True,
+                with_vectors=[DENSE],
+            )
+        else:
+            return []
+        out = []
+        for r in records:
+            dense = _dense_of(r.vector)
+            if dense is not None:
+                out.append(StoredVector(id=str(r.id), dense=dense, payload=dict(r.payload or {})))
+        return out
 
     def count(self, filter: SearchFilter | None = None) -> int:
         return int(self.client.count(self.collection, count_filter=self._filter(filter), exact=True).count)

@@ -31,8 +31,10 @@ from services.generation import (
     looks_like_injection,
     make_generator,
 )
+from services.indexed_material import Finding, Material, find_material
 from services.profile import Profile, build_profile
 from services.questions import Question, plan_questions, to_question
+from services.signal_vectors import VectorReport, prime_matcher
 from services.talk_tracks import TalkTrack, plan_tracks
 from services.topics import TopicMatcher, default_matcher, load_glossary
 from services.trigger_rules import effective_rules
@@ -66,6 +68,10 @@ class Brief(BaseModel):
     triggers: list[TriggerCard]
     questions: list[Question]
     talk_tracks: list[TalkTrack]
+    from_calls_and_contracts: list[Finding] = Field(
+        default_factory=list,
+        description="Cited spans of the customer's calls, contracts and voice notes on the brief's topics.",
+    )
     generation: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -104,7 +110,9 @@ class _Prepared:
             customer = records.get_record(session, caller, SPECS["customers"], customer_id)
             self.facts = load_facts(session, caller, customer, now)
             rules = effective_rules(session)
+        self.vectors: VectorReport = prime_matcher(context, self.matcher, self.facts)
         self.cards = evaluate(rules, self.facts, self.matcher, context.settings.zone)
+        self.material: Material = find_material(context, caller, self.facts, self.cards, self.matcher)
         if record and self.cards:
             with context.db.transaction() as session:
                 record_cards(session, self.facts, self.cards)
@@ -149,6 +157,7 @@ class _Prepared:
             triggers=self.cards,
             questions=questions,
             talk_tracks=tracks,
+            from_calls_and_contracts=self.material.findings,
             generation=generation,
         )
 
@@ -172,6 +181,7 @@ def _generation_info(
             "triggers": "rules",
             "questions": "pending" if pending else _section_source(questions),
             "talk_tracks": "pending" if pending else _section_source(tracks),
+            "from_calls_and_contracts": "index",
         },
         "fallbacks": [
             {"section": s, "item": i, "reason": x.fallback_reason}
@@ -183,6 +193,8 @@ def _generation_info(
         "topic_matching": "keywords+embeddings"
         if prepared.matcher.embedder is not None
         else "keywords only (embedder unavailable)",
+        "signal_vectors": prepared.vectors.as_dict(),
+        "index": prepared.material.as_dict(),
         "prepare_ms": prepared.prepare_ms,
     }
 

@@ -10,8 +10,16 @@ from copilot.models import EvidenceRef
 from services.brief import Brief
 
 HEADINGS = {
-    "zh": ("客户画像", "信号墙", "痛点触发", "拜访问题", "推荐话术", "证据"),
-    "en": ("Profile", "Signal wall", "Pain-point triggers", "Visit questions", "Talk tracks", "Evidence"),
+    "zh": ("客户画像", "信号墙", "痛点触发", "拜访问题", "推荐话术", "证据", "通话与合同"),
+    "en": (
+        "Profile",
+        "Signal wall",
+        "Pain-point triggers",
+        "Visit questions",
+        "Talk tracks",
+        "Evidence",
+        "From calls and contracts",
+    ),
 }
 
 
@@ -29,10 +37,20 @@ class _Notes:
         return "".join(marks)
 
 
+def _span(ref: EvidenceRef) -> str:
+    """Where in the document: the page of a clause, mm:ss of a call or voice-note span."""
+    if ref.page is not None:
+        return f"p. {ref.page}"
+    if ref.kind == "transcript_span" and ref.start is not None:
+        end = ref.end if ref.end is not None else ref.start
+        return f"{int(ref.start) // 60}:{int(ref.start) % 60:02d}–{int(end) // 60}:{int(end) % 60:02d}"
+    return ""
+
+
 def _ref_line(number: int, ref: EvidenceRef) -> str:
     where = ref.url or ref.file or ""
     when = ref.occurred_at.date().isoformat() if ref.occurred_at else ""
-    bits = " · ".join(b for b in (f"{ref.kind}:{ref.id}", ref.source or "", when, where) if b)
+    bits = " · ".join(b for b in (f"{ref.kind}:{ref.id}", ref.source or "", when, where, _span(ref)) if b)
     return f"[^{number}]: {bits} — “{ref.quote}”"
 
 
@@ -63,6 +81,10 @@ def render_markdown(brief: Brief) -> str:
         lines.append(f"- **{t.title}** ({t.severity}) — {t.why} → {t.action} {notes.cite(t.evidence)}")
     if not brief.triggers:
         lines.append("- —")
+    if brief.from_calls_and_contracts:
+        lines += ["", f"## {h[6]}", ""]
+        for f in brief.from_calls_and_contracts:
+            lines.append(f"- {f.text}: “{f.evidence[0].quote}” {notes.cite(f.evidence)}")
     lines += ["", f"## {h[3]}", ""]
     for i, q in enumerate(brief.questions, 1):
         lines.append(f"{i}. {q.text} {notes.cite(q.evidence)}")

@@ -81,29 +81,54 @@ class TopicMatcher:
         return self._exemplar_vectors
 
     def prime(self, texts: list[str]) -> None:
-        """Embed, in one batch, the texts not seen before (a brief primes all its signals at once)."""
+        """Embed, in one batch, the texts not seen before (a brief primes all its signals at once).
+        Texts whose vectors came from the index (`seed`) are not embedded again."""
         if self.embedder is None:
             return
         todo = {}
         for text in texts:
-            digest = hashlib.sha1(text.encode("utf-8")).hexdigest()
+            digest = _digest(text)
             if digest not in self._text_vectors and text.strip():
                 todo[digest] = text[:1000]
         if not todo:
             return
         with self._lock:
             vectors = self.embedder.embed(list(todo.values()))
-            if len(self._text_vectors) > 50_000:
-                self._text_vectors.clear()
-            self._text_vectors.update(zip(todo.keys(), vectors, strict=True))
+            self._remember(zip(todo.keys(), (v[None, :] for v in vectors), strict=True))
+
+    def seed(self, text: str, vectors: np.ndarray) -> bool:
+        """Use vectors computed elsewhere (the index embedded the text's chunks at ingest time) for
+        `text`; one row per chunk, and a topic matches when any chunk is close enough to it.
+        Refused (False) when they do not come from this matcher's embedder's space (dimension)."""
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if vectors.ndim == 1:
+            vectors = vectors[None, :]
+        if self.embedder is None or vectors.shape[0] == 0 or vectors.shape[1] != self.embedder.dimension:
+            return False
+        with self._lock:
+            self._remember([(_digest(text), vectors)])
+        return True
+
+    def _remember(self, pairs: Any) -> None:
+        if len(self._text_vectors) > 50_000:
+            self._text_vectors.clear()
+        self._text_vectors.update(pairs)
 
     def cached_vector(self, text: str) -> np.ndarray | None:
-        """The vector of a text embedded before (by `prime`), without embedding anything new."""
-        return self._text_vectors.get(hashlib.sha1(text.encode("utf-8")).hexdigest())
+        """The vector of a text embedded or seeded before, without embedding anything new
+        (several chunks: their normalised mean)."""
+        vectors = self._text_vectors.get(_digest(text))
+        if vectors is None:
+            return None
+        if len(vectors) == 1:
+            return vectors[0]
+        mean = vectors.mean(axis=0)
+        norm = float(np.linalg.norm(mean))
+        return mean / norm if norm else mean
 
     def match_all(self, text: str) -> dict[str, TopicMatch]:
         """Every topic the text is about, with how it was decided."""
-        digest = hashlib.sha1(text.encode("utf-8")).hexdigest()
+        digest = _digest(text)
         cached = self._cache.get(digest)
         if cached is not None:
             return cached
@@ -115,7 +140,7 @@ class TopicMatcher:
         if self.embedder is not None and self._exemplar_ids and text.strip():
             self.prime([text])
             with self._lock:
-                sims = self._vectors() @ self._text_vectors[digest]
+                sims = (self._vectors() @ self._text_vectors[digest].T).max(axis=1)
             threshold = self.glossary.embedding_threshold
             for (tid, exemplar), sim in zip(self._exemplar_ids, sims, strict=True):
                 if sim >= threshold and tid not in found:
@@ -129,14 +154,19 @@ class TopicMatcher:
         return self.match_all(text).get(topic)
 
 
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
 def default_matcher(context: Any) -> TopicMatcher:
-    """One matcher per process, with the configured embedder when it can be loaded."""
+    """One matcher per process, with the index's embedder when it can be loaded: exemplar vectors
+    must live in the same space as the chunk vectors the index stored (whatever its dimension)."""
 
     def build() -> TopicMatcher:
         try:
-            from retrieval.embedder import get_embedder
+            from retrieval.index import embedder_for
 
-            return TopicMatcher(embedder=get_embedder(context.settings.embed_model))
+            return TopicMatcher(embedder=embedder_for(context))
         except Exception:  # noqa: BLE001 - no model: keywords still work, and the brief says so
             return TopicMatcher(embedder=None)
 

@@ -39,6 +39,11 @@ class TriggerCard(BaseModel):
     topics: list[str] = Field(default_factory=list)
     reasons: list[str] = Field(default_factory=list, description="Why each condition held, in order.")
     evidence: list[EvidenceRef] = Field(default_factory=list)
+    related: list[EvidenceRef] = Field(
+        default_factory=list,
+        description="Spans of the customer's calls, contracts and voice notes on the card's topics "
+        "(from the search index): context for the visit, not part of why the card fired.",
+    )
     dedupe_key: str = ""
 
 

@@ -18,6 +18,7 @@ from copilot.bootstrap import AppContext
 from copilot.db.schema import ActivityRow, CustomerRow, SignalRow
 from copilot.models import Customer
 from services.facts import load_facts
+from services.signal_vectors import prime_matcher
 from services.topics import default_matcher
 from services.trigger_rules import effective_rules
 from services.triggers import evaluate, record_cards
@@ -49,6 +50,7 @@ def scan_all(context: AppContext, *, fresh_days: int = FRESH_DAYS) -> dict[str, 
             if row is None or row.merged_into_id is not None:
                 continue
             facts = load_facts(session, caller, Customer.model_validate(row), now)
+            prime_matcher(context, matcher, facts)  # stored signal vectors, not a re-embed per scan
             new_cards += record_cards(session, facts, evaluate(rules, facts, matcher, context.settings.zone))
     return {"customers": len(set(ids)), "new_cards": new_cards}
 

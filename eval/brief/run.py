@@ -6,7 +6,11 @@ Each scenario is seeded into a fresh SQLite store and briefed offline at the sce
   talk tracks) whose every evidence ref exists in the store for this customer (or in the
   talk-track library), quotes the stored record verbatim, and supports the statement (a quoted
   title is found in the cited evidence; figures come from the evidence or our own templates;
-  a trigger's cited items match the rule's topic).
+  a trigger's cited items match the rule's topic). Spans of calls, contracts and voice notes
+  (`from_calls_and_contracts`, `TriggerCard.related`) must be chunks of this customer in the
+  index whose stored text the quote reproduces verbatim.
+The scenarios' signals are indexed as ingestion indexes them, so topic matching runs on the
+vectors the index stored (`generation.signal_vectors`), as in production.
 - question specificity: share of questions citing a signal or activity of this customer.
 """
 
@@ -56,7 +60,20 @@ class Checker:
         self.library = {e.id: e for e in load_library()}
         self.template_numbers = _template_numbers()
 
+    def chunk_problem(self, ref: EvidenceRef) -> str | None:
+        from retrieval.index import get_store
+
+        stored = get_store(self.context).dense_vectors(ids=[ref.id])
+        if not stored:
+            return f"{ref.kind}:{ref.id} is not in the index"
+        payload = stored[0].payload
+        if payload.get("customer_id") != self.customer_id:
+            return f"{ref.kind}:{ref.id} belongs to another customer"
+        return None if payload.get("text") == ref.quote else "quote differs from the indexed chunk"
+
     def ref_problem(self, session: Any, ref: EvidenceRef) -> str | None:
+        if ref.kind in ("transcript_span", "clause", "chunk"):
+            return self.chunk_problem(ref)
         if ref.kind == "talk_track":
             entry = self.library.get(ref.id)
             return None if entry and ref.quote == " ".join(entry.proof_points) else "unknown library entry"
@@ -116,18 +133,35 @@ def _trigger_support(brief: Brief, matcher: Any) -> list[str]:
     return problems
 
 
+def _index_signals(ctx: Any, customer_id: int) -> None:
+    """The scenario's signals into the search index, the way ingestion puts them there."""
+    from sqlalchemy import select
+
+    from copilot.ingest.service import signal_index_record
+    from retrieval.index import index_records
+
+    with ctx.db.read() as session:
+        rows = session.scalars(select(SignalRow).where(SignalRow.customer_id == customer_id)).all()
+        records = [signal_index_record(r, None) for r in rows]
+    index_records(ctx, records)
+
+
 def evaluate(verbose: bool = False) -> dict[str, Any]:
     ctx = build_context(Settings(data_dir=Path(tempfile.mkdtemp(prefix="eval-brief-"))))
     matcher = default_matcher(ctx)
     tp = fp = fn = 0
     statements = valid = 0
     questions = specific = 0
+    from_index = signals_seen = 0  # signal texts matched on stored vectors / embedded at brief time
     failures: list[str] = []
     for scenario in load_scenarios():
         cid = seed_scenario(ctx, scenario)
+        _index_signals(ctx, cid)
         with clock.pinned(scenario_now(scenario)):
             brief = build_brief(ctx, system_caller(), cid, mode="offline", record=False)
         fired = {t.rule_id for t in brief.triggers}
+        from_index += brief.generation["signal_vectors"]["from_index"]
+        signals_seen += brief.generation["signal_vectors"]["signals_embedded_now"]
         expected = set(scenario["expect_fire"])
         tp += len(fired & expected)
         fp += len(fired - expected)
@@ -145,6 +179,8 @@ def evaluate(verbose: bool = False) -> dict[str, Any]:
         items += [("trigger", t.why, t.evidence) for t in brief.triggers]
         items += [("question", q.text, q.evidence) for q in brief.questions]
         items += [("talk_track", t.text, t.evidence) for t in brief.talk_tracks]
+        items += [("indexed", f.text, f.evidence) for f in brief.from_calls_and_contracts]
+        items += [("indexed", t.title, t.related) for t in brief.triggers if t.related]
         support = _trigger_support(brief, matcher)
         failures += [f"{scenario['id']}: {s}" for s in support]
         with ctx.db.read() as session:
@@ -165,6 +201,9 @@ def evaluate(verbose: bool = False) -> dict[str, Any]:
         specific += sum(q.specific for q in brief.questions)
         if len(brief.questions) != 3:
             failures.append(f"{scenario['id']}: {len(brief.questions)} questions, not 3")
+    from retrieval.index import close_store
+
+    close_store(ctx)
     ctx.db.dispose()
     return {
         "scenarios": len(load_scenarios()),
@@ -174,6 +213,7 @@ def evaluate(verbose: bool = False) -> dict[str, Any]:
         "statements": statements,
         "question_specificity": round(specific / questions, 4) if questions else 0.0,
         "questions": questions,
+        "signal_vectors": {"from_index": from_index, "signals_embedded": signals_seen},
         "failures": failures,
     }
 
@@ -194,6 +234,10 @@ def main(argv: list[str]) -> int:
         )
         print(
             f"question specificity  {result['question_specificity']:.3f}   ({result['questions']} questions)"
+        )
+        v = result["signal_vectors"]
+        print(
+            f"signal vectors        {v['from_index']} from the index, {v['signals_embedded']} signals embedded"
         )
         for failure in result["failures"]:
             print(f"  ! {failure}")

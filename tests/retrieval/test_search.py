@@ -13,7 +13,7 @@ from copilot.errors import InvalidInput
 from copilot.models import Role
 from retrieval.chunking import Segment
 from retrieval.index import IndexRecord, index_records
-from retrieval.search import search
+from retrieval.search import search, search_many
 
 
 @pytest.fixture
@@ -118,6 +118,11 @@ def test_caller_sees_own_customers_and_public_signals_only(
         caller = Caller(id=rep.id, login="rep1", name="rep1", role=Role.rep, department_id=rep.department_id)
     seen = {h.doc_key for h in search(context, "焊装 质检 维护 能耗 财报", caller=caller, limit=20)}
     assert seen == {"signal:1", "signal:3", "signal:4", "transcript:1"}  # not the hospital's tender
+    # several queries at once obey the same visibility, and answer in query order
+    many = search_many(context, ["采购 质检", "能耗"], caller=caller, limit=20)
+    assert len(many) == 2 and "signal:2" not in {h.doc_key for hits in many for h in hits}
+    assert many[1][0].doc_key == "transcript:1"
+    assert [h.doc_key for h in search_many(context, ["能耗"], kinds=["transcript"])[0]] == ["transcript:1"]
 
 
 def test_bad_queries_are_rejected_with_the_field(context: AppContext) -> None:

@@ -175,3 +175,13 @@ def test_server_collection_records_and_checks_its_embedder() -> None:
         ServerStore(client, DIM, embedder="model-b")
     assert info.value.code == "index_model_mismatch"
     client.close()
+
+
+def test_stored_dense_vectors_by_chunk_id_and_by_document(store: VectorStore) -> None:
+    by_id = store.dense_vectors(ids=[chunk_uuid("c"), chunk_uuid("missing")])
+    assert [(v.id, v.payload["doc_key"]) for v in by_id] == [(chunk_uuid("c"), "signal:3")]
+    assert by_id[0].dense == pytest.approx([0, 0, 1, 0])
+    by_doc = {v.payload["doc_key"]: v.dense for v in store.dense_vectors(doc_keys=["signal:1", "contract:1"])}
+    assert by_doc.keys() == {"signal:1", "contract:1"}
+    assert by_doc["contract:1"] == pytest.approx([0, 0, 0, 1])
+    assert store.dense_vectors() == []

@@ -1,6 +1,7 @@
 // The pre-visit brief on the customer page: shown from the offline brief at once, then
 // LLM-written sections replace questions and talk tracks as they stream in (NDJSON).
 // Every claim carries citation marks that jump to its evidence (quote, source, dates, link).
+// Spans of calls, contracts and voice notes come from the search index with their time span or page.
 (() => {
   const $ = (id) => document.getElementById(id);
   const esc = (v) => Copilot.esc(v);
@@ -22,10 +23,28 @@
     return `<span class="gen ${esc(by)}"${title}>${by === "llm" ? "LLM" : "offline"}</span>`;
   }
 
+  function span(ref) {
+    if (ref.page != null) return ` · p. ${ref.page}`;
+    if (ref.start == null) return "";
+    const mmss = (x) => `${Math.floor(x / 60)}:${String(Math.floor(x % 60)).padStart(2, "0")}`;
+    return ref.kind === "transcript_span" ? ` · ${mmss(ref.start)}–${mmss(ref.end ?? ref.start)}` : ` · chars ${ref.start}–${ref.end}`;
+  }
+
+  function renderMaterial(brief) {
+    const index = (brief.generation || {}).index || {};
+    const status = index.status || "";
+    $("brief-material-status").textContent = status && status !== "ok" ? `· ${status}` : "";
+    $("brief-material").innerHTML = (brief.from_calls_and_contracts || []).map((f) => {
+      const ref = f.evidence[0] || {};
+      return `<li class="finding"><span class="badge">${esc(f.topic_label)}</span> ${esc(f.text)}${cite(f.evidence)}
+        <div class="quote"><q>${esc(ref.quote)}</q> <span class="muted">${esc(ref.source || "")}${span(ref)} · ${day(ref.occurred_at)} · ${esc(f.how)}</span></div></li>`;
+    }).join("") || `<li class="muted">没有相关通话或合同条款 Nothing on these topics in calls, contracts or voice notes.</li>`;
+  }
+
   function renderEvidence() {
     $("brief-evidence").innerHTML = [...evidence.entries()].map(([key, { n, ref }]) => {
       const link = ref.url && /^https?:|^\/app\//.test(ref.url) ? ` <a href="${esc(ref.url)}" target="_blank" rel="noopener">open</a>` : "";
-      const file = ref.file ? ` · ${esc(ref.file)}` : "";
+      const file = (ref.file ? ` · ${esc(ref.file)}` : "") + span(ref);
       const dates = [ref.occurred_at && `occurred ${day(ref.occurred_at)}`, ref.ingested_at && `ingested ${day(ref.ingested_at)}`].filter(Boolean).join(", ");
       return `<li id="ev-${esc(key)}" value="${n}"><b>${esc(ref.kind)}:${esc(ref.id)}</b> · ${esc(ref.source || "")}${file}${dates ? " · " + dates : ""} — <q>${esc(ref.quote)}</q>${link}</li>`;
     }).join("");
@@ -54,10 +73,12 @@
     $("brief-triggers").innerHTML = brief.triggers.map((t) =>
       `<li class="trigger"><span class="badge sev-${esc(t.severity)}">${esc(t.severity)}</span> <b>${esc(t.title)}</b>${cite(t.evidence)}
         <div class="why">${esc(t.why)}</div><div class="action">→ ${esc(t.action)}</div>
+        ${t.related && t.related.length ? `<div class="related muted">通话/合同里 In calls and contracts:${cite(t.related)}</div>` : ""}
         <details><summary class="muted">why it fired</summary><ul class="reasons">${t.reasons.map((r) => `<li>${esc(r)}</li>`).join("")}</ul></details></li>`).join("")
       || `<li class="muted">没有触发的规则 No trigger fired.</li>`;
     renderQuestions(brief.questions);
     renderTracks(brief.talk_tracks);
+    renderMaterial(brief);
     $("brief-signals").innerHTML = brief.signals.map((s) =>
       `<li><span class="date">${day(s.occurred_at)}</span><span class="badge">${esc(s.type)}</span> <span>${esc(s.title)}${cite(s.evidence)}
         ${s.topics.map((t) => `<span class="tag">${esc(t)}</span>`).join("")}${s.flags.map((f) => ` <span class="flag">⚠ ${esc(f)}</span>`).join("")}</span></li>`).join("")

@@ -129,3 +129,28 @@ def test_cli_brief(context: AppContext, small_org, flag: str, monkeypatch) -> No
     miss = CliRunner().invoke(app, ["brief", "安康气车制造有限公司"])
     assert isinstance(miss.exception, NotFound)  # `copilot` maps it to exit code 3 and one line
     assert miss.exception.exit_code == 3 and "did you mean: 安康汽车制造有限公司" in miss.exception.message
+
+
+def test_brief_json_cites_indexed_calls_and_keeps_its_keys(
+    client: TestClient, context: AppContext, small_org
+) -> None:  # type: ignore[no-untyped-def]
+    from retrieval.index import close_store
+    from tests.services.test_brief_index import CALL, index_call_and_contract
+
+    cid = seeded(context, "s01", small_org.ids["east.rep"])
+    other = seeded(context, "s07", small_org.ids["na.rep"])
+    index_call_and_contract(context, cid, key=101)
+    index_call_and_contract(context, other, key=202, call=CALL.replace("张工", "李总"))
+    try:
+        body = client.get(
+            f"/customers/{cid}/brief?mode=offline", headers=small_org.headers("east.rep")
+        ).json()
+    finally:
+        close_store(context)
+    assert body.keys() >= KEYS | {"from_calls_and_contracts", "generation"}
+    spans = [ref for f in body["from_calls_and_contracts"] for ref in f["evidence"]]
+    assert spans and all(r["file"] in ("call-101.srt", "contract-101.pdf") for r in spans)
+    call = next(r for r in spans if r["kind"] == "transcript_span")
+    assert CALL in call["quote"] and (call["start"], call["end"]) == (30.0, 41.5)
+    assert body["generation"]["sections"]["from_calls_and_contracts"] == "index"
+    assert body["generation"]["signal_vectors"]["from_index"] == 0  # these signals were never indexed

@@ -12,8 +12,10 @@ from copilot import clock
 from copilot.bootstrap import AppContext, build_context
 from copilot.config import Settings
 from eval.brief.scenarios import load_scenarios, seed_scenario
+from retrieval.index import close_store
 from tests.conftest import make_org, serve_in_thread, sign_in
 from tests.services.fake_openai import FakeOpenAI
+from tests.services.test_brief_index import CALL, index_call_and_contract
 
 SHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
 
@@ -44,7 +46,13 @@ def _open(browser, base: str, key: str, cid: int, shot: str):  # type: ignore[no
         "tracks": page.locator("#brief-tracks li").count(),
         "signals": page.locator("#brief-signals li").count(),
         "badges": page.locator("#brief-questions .gen").all_inner_texts(),
+        "material": page.locator("#brief-material li.finding").all_inner_texts(),
+        "related": page.locator("#brief-triggers .related .cite").count(),
     }
+    if result["material"]:
+        cite = page.locator("#brief-material li.finding .cite").first
+        cite.click()
+        result["material_target"] = page.locator(cite.get_attribute("href")).inner_text()
     first_cite = page.locator("#brief-questions .cite").first
     target = first_cite.get_attribute("href")
     first_cite.click()
@@ -59,14 +67,20 @@ def _open(browser, base: str, key: str, cid: int, shot: str):  # type: ignore[no
 def test_brief_on_the_customer_page(browser, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
     ctx = build_context(Settings(data_dir=data_dir))
     key, cid = _seed(ctx)
+    index_call_and_contract(ctx, cid, key=101)
     for base in _serve(ctx):
         seen = _open(browser, base, key, cid, "brief-offline.png")
+    close_store(ctx)
     ctx.db.dispose()
     assert any("产线停机风险预警" in t for t in seen["triggers"])
     assert len(seen["questions"]) == 3 and seen["tracks"] == 3 and seen["signals"] >= 5
     assert seen["badges"] == ["offline"] * 3
     assert seen["hash"].startswith("#ev-")
     assert "·" in seen["target_text"]  # kind:id · source · dates — quote
+    # the call and the contract clause from the index, quoted, linked to their evidence
+    assert any(CALL[:12] in m for m in seen["material"]) and seen["related"] >= 1
+    assert seen["material_target"].startswith("transcript_span:") or "clause:" in seen["material_target"]
+    assert "0:30–0:41" in seen["material_target"] or "p. 3" in seen["material_target"]
 
 
 def test_llm_sections_stream_in(browser, data_dir: Path) -> None:  # type: ignore[no-untyped-def]

@@ -126,6 +126,13 @@ class BilingualEmbedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.hstack(self._parts(texts)).astype(np.float32, copy=False)
 
+    def from_documents(self, vectors: np.ndarray, texts: list[str]) -> np.ndarray:
+        """`embed(texts)` from the stored `embed_documents(texts)`, without running the models."""
+        vectors = np.asarray(vectors, dtype=np.float32)
+        cut = self.latin.dimension
+        shares = np.array([latin_share(t) for t in texts], dtype=np.float32)
+        return self._weighted(vectors[:, :cut], vectors[:, cut:], shares)
+
     def embed_query(self, text: str, *, script_of: str | None = None) -> np.ndarray:
         """`script_of`: the text whose script decides the weights (the user's query before
         glossary expansion added other-language terms to `text`)."""
@@ -138,6 +145,16 @@ def embed_documents(embedder: Embedder, texts: list[str]) -> np.ndarray:
     """The vectors an index stores for chunks (the embedder's document side when it has one)."""
     method = getattr(embedder, "embed_documents", None)
     return method(texts) if method is not None else embedder.embed(texts)
+
+
+def symmetric_from_documents(embedder: Embedder, vectors: np.ndarray, texts: list[str]) -> np.ndarray:
+    """The `embed()` vectors of texts whose document vectors an index stored (one row per text).
+
+    Services comparing texts with each other (topic matching) need the symmetric side; an index
+    stores the document side, which differs for an asymmetric embedder (the bilingual one).
+    """
+    method = getattr(embedder, "from_documents", None)
+    return method(vectors, texts) if method is not None else np.asarray(vectors, dtype=np.float32)
 
 
 def embed_query(embedder: Embedder, text: str, *, script_of: str | None = None) -> np.ndarray:

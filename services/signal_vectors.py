@@ -95,7 +95,11 @@ def prime_matcher(context: AppContext, matcher: TopicMatcher, facts: CustomerFac
     for item in signals:
         chunks = stored.get(item.id)
         fresh = bool(chunks) and _still_current(item, chunks)
-        if fresh and matcher.seed(item.content, np.asarray([c.dense for c in chunks], dtype=np.float32)):
+        if fresh and matcher.seed(
+            item.content,
+            np.asarray([c.dense for c in chunks], dtype=np.float32),
+            [str(c.payload.get("text", "")) for c in chunks],
+        ):
             report.from_index += 1
     missing = [i for i in todo if matcher.cached_vector(i.content) is None and i.content.strip()]
     matcher.prime([i.content for i in missing])

@@ -20,6 +20,8 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, Field
 
+from retrieval.embedder import symmetric_from_documents
+
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 TOPICS_FILE = PROMPTS_DIR / "topics.yaml"
 
@@ -96,15 +98,17 @@ class TopicMatcher:
             vectors = self.embedder.embed(list(todo.values()))
             self._remember(zip(todo.keys(), (v[None, :] for v in vectors), strict=True))
 
-    def seed(self, text: str, vectors: np.ndarray) -> bool:
-        """Use vectors computed elsewhere (the index embedded the text's chunks at ingest time) for
-        `text`; one row per chunk, and a topic matches when any chunk is close enough to it.
-        Refused (False) when they do not come from this matcher's embedder's space (dimension)."""
+    def seed(self, text: str, vectors: np.ndarray, chunk_texts: list[str] | None = None) -> bool:
+        """Use the document vectors the index stored for `text`'s chunks (`chunk_texts`, one row
+        each; default: the text itself) instead of embedding it; a topic matches when any chunk
+        is close enough. Refused (False) when they are not from this matcher's embedder (dimension)."""
         vectors = np.asarray(vectors, dtype=np.float32)
         if vectors.ndim == 1:
             vectors = vectors[None, :]
         if self.embedder is None or vectors.shape[0] == 0 or vectors.shape[1] != self.embedder.dimension:
             return False
+        texts = chunk_texts if chunk_texts and len(chunk_texts) == len(vectors) else [text] * len(vectors)
+        vectors = symmetric_from_documents(self.embedder, vectors, texts)
         with self._lock:
             self._remember([(_digest(text), vectors)])
         return True

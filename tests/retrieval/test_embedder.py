@@ -43,3 +43,22 @@ def test_bilingual_embedder_ranks_a_chinese_paraphrase_where_minilm_cannot() -> 
     assert np.allclose(
         np.linalg.norm(bilingual.embed(["法人换成谁了", "mixed 中文 text"]), axis=1), 1.0, atol=1e-4
     )
+
+
+def test_stored_document_vectors_give_back_the_symmetric_vectors_topic_matching_compares() -> None:
+    """The brief matches topics on the vectors the index stored; for the bilingual embedder those
+    are the document side, which must be turned back into exactly what `embed` gives."""
+    from retrieval.embedder import symmetric_from_documents
+
+    bilingual = get_embedder(BILINGUAL)
+    texts = [
+        "上汽焊装车间节拍瓶颈，计划引入预测性维护",
+        "MES integration guide viewed 3 times",
+        "AI质检 tender",
+    ]
+    stored = embed_documents(bilingual, texts)
+    assert not np.allclose(stored, bilingual.embed(texts), atol=1e-3)  # the two sides differ
+    assert np.allclose(symmetric_from_documents(bilingual, stored, texts), bilingual.embed(texts), atol=1e-5)
+    minilm = get_embedder(BUNDLED)
+    same = minilm.embed(texts)
+    assert np.array_equal(symmetric_from_documents(minilm, same, texts), same)  # one-sided: unchanged

@@ -219,7 +219,11 @@ def review_contract(
 def store_review(
     session: Session, caller: Caller, row: ContractRow, review: ContractReview, playbook: Playbook
 ) -> None:
-    """Keep a review on its contract: replace the open flags, keep legal's decisions, audit it."""
+    """Keep a review on its contract: replace the open flags, keep legal's decisions, audit it,
+    and queue its clauses for the search index (the brief and `copilot search` cite them)."""
+    from copilot.ingest.jobs import INDEX_JOB
+    from copilot.worker import enqueue
+
     row.review = review.model_dump(mode="json")
     decided = {
         f.flag_id
@@ -266,6 +270,7 @@ def store_review(
             "status": row.status,
         },
     )
+    enqueue(session, INDEX_JOB, {"contracts": [row.id]})
     session.flush()
 
 

@@ -2,8 +2,8 @@
 
 Runs inside `copilot demo load` (so `make run` leaves legal's queue with work): each contract is
 composed from the labelled clause library with the demo seed, rendered to PDF, uploaded by the
-customer's owner, and reviewed with the active playbook. Two are moved along the status flow so
-the queue shows more than one state.
+customer's owner, reviewed with the active playbook, and its clauses indexed for search. Two are
+moved along the status flow so the queue shows more than one state.
 """
 
 from __future__ import annotations
@@ -68,4 +68,10 @@ def load_contracts(context: Any, state: Any) -> dict[str, Any]:
                     "accepted in the framework agreement with this customer",
                 )
     state.facts["contracts"] = ids
-    return {"contracts": len(ids), "flags": flags}
+    # indexed now rather than by the worker, so `make run` serves a demo whose clauses are searchable
+    from copilot.ingest.contracts import index_contracts
+    from copilot.ingest.report import IngestReport
+
+    indexed = IngestReport(kind="contracts")
+    index_contracts(context, ids, indexed)
+    return {"contracts": len(ids), "flags": flags, "clauses_indexed": indexed.chunks}

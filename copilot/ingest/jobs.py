@@ -18,6 +18,8 @@ from copilot.db.schema import IndexDocumentRow
 from copilot.ingest.report import IngestReport
 from copilot.worker import Progress, every, register_job, register_periodic
 
+INDEX_JOB = "ingest.index"  # payload {"signals": [...], "transcripts": [...], "contracts": [...]}
+
 
 def run_index_job(context: AppContext, payload: dict[str, Any], progress: Progress) -> dict[str, Any]:
     from copilot.ingest import service
@@ -60,13 +62,13 @@ def queue_signal_index(session: Any, caller: Any, row: Any) -> None:
     """A signal created through the records API or an import: the worker indexes it."""
     from copilot.worker import enqueue
 
-    enqueue(session, "ingest.index", {"signals": [row.id]})
+    enqueue(session, INDEX_JOB, {"signals": [row.id]})
 
 
 def register(context: AppContext) -> None:
     from copilot.records.service import register_after_create
 
     register_after_create("signal", queue_signal_index)
-    register_job("ingest.index", run_index_job)
+    register_job(INDEX_JOB, run_index_job)
     register_job("ingest.optimize", run_optimize_job)
     register_periodic("ingest.resume", every(timedelta(minutes=10)), run_resume)

@@ -61,3 +61,35 @@ def test_long_scan_is_kept_and_reviewed_by_the_worker(data_dir) -> None:  # type
         assert [f["category"] for f in done["flags"]] == ["warranty_excessive"]
     finally:
         ctx.db.dispose()
+
+
+def test_a_reviewed_upload_becomes_searchable_once_the_worker_has_run(data_dir) -> None:  # type: ignore[no-untyped-def]
+    """Uploading queues the contract's clauses for the index; after the worker, search cites the clause."""
+    from copilot.worker import run_once
+    from retrieval.index import close_store
+    from retrieval.search import search
+
+    ctx = build_context(Settings(data_dir=data_dir))
+    try:
+        source = ContractSource(
+            title="设备采购合同",
+            clauses=[
+                SourceClause(
+                    heading="第一条 付款", paragraphs=["买方应在验收合格后一百二十日内支付全部货款。"]
+                ),
+                SourceClause(heading="第二条 质量保证", paragraphs=["设备质保期为十二个月。"]),
+            ],
+        )
+        with ctx.db.transaction() as session:
+            view = contract_queue.submit_contract(
+                session, ctx.settings, system_caller(), render_pdf(source), "purchase.pdf"
+            )
+        assert search(ctx, "付款期限", kinds=["contract"]) == []  # not indexed until the worker runs
+        while run_once(ctx):
+            pass
+        hits = search(ctx, "付款期限", kinds=["contract"])
+        assert hits and hits[0].doc_key == f"contract:{view['id']}"
+        assert "一百二十日" in hits[0].quote and hits[0].page == 1
+    finally:
+        close_store(ctx)
+        ctx.db.dispose()

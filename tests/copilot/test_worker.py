@@ -48,9 +48,11 @@ def test_failing_job_is_retried_then_failed_with_reason(context) -> None:  # typ
         raise RuntimeError("decoder exploded")
 
     worker.register_job("test.boom", boom)
-    with context.db.transaction() as session:
-        job_id = worker.enqueue(session, "test.boom", {})
     t = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+    # queued on the pinned clock too: a job queued at the real "now" is not due at a pinned past
+    # time (this test failed on the day its pinned date came round)
+    with clock.pinned(t), context.db.transaction() as session:
+        job_id = worker.enqueue(session, "test.boom", {})
     for attempt in range(worker.MAX_ATTEMPTS):
         with clock.pinned(t + timedelta(minutes=10 * attempt)):
             worker.run_once(context)

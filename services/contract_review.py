@@ -11,17 +11,16 @@ citation check (services.contract_second_opinion); offline, `second_opinion` say
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from copilot.models import EvidenceRef
 from extractors.clauses import Clause, segment_clauses
 from extractors.pdf import PdfDocument
 from services import contract_numbers as numbers
-from services.contract_models import ContractReview, Flag, FlagBox, MissingClause, ReviewSummary
+from services.contract_flags import clause_flag
+from services.contract_models import ContractReview, Flag, MissingClause, ReviewSummary
 from services.contract_playbook import Kind, Playbook, Rule, default_playbook
 
 OCR_NOTICE = "OCR, positions approximate"
@@ -177,45 +176,14 @@ def _flag(
     lang: str,
     file_name: str,
 ) -> Flag:
-    quote = clause.text[start:end]
     if lang != "zh":
         values = _english_detail(values)
-    explanation = _format(rule.explain.pick(lang), values).strip()
-    boxes = [FlagBox(page=b.page, bbox=b.bbox) for b in clause.locate(start, end)]
-    approximate = any(ln.approximate for ln in clause.lines if ln.start < end and ln.end > start)
-    page = boxes[0].page if boxes else (clause.pages[0] if clause.pages and clause.bboxes else None)
-    digest = hashlib.sha1(f"{kind.id}|{clause.index}|{quote}".encode()).hexdigest()[:12]
-    return Flag(
-        id=f"fl_{digest}",
-        category=kind.id,
-        title=kind.title.pick(lang),
+    return clause_flag(
+        kind, clause, (start, end), playbook, lang, file_name,
         severity=kind.severity,
-        clause=clause.number,
-        clause_title=clause.title,
-        page=page,
-        bbox=boxes[0].bbox if boxes else None,
-        boxes=boxes,
-        paragraphs=clause.paragraphs(start, end),
-        quote=quote,
-        start=start,
-        explanation=explanation,
-        suggestion=kind.fallback.pick(lang),
-        standard_position=kind.standard_position.pick(lang),
-        playbook_version=playbook.version,
+        explanation=_format(rule.explain.pick(lang), values).strip(),
         rule=f"{kind.id}.rules[{rule_index}]",
-        approximate_position=approximate,
-        evidence=[
-            EvidenceRef(
-                kind="clause",
-                id=f"{file_name}#{clause.number or 'preamble'}",
-                file=file_name,
-                quote=quote,
-                start=start,
-                end=end,
-                page=page,
-            )
-        ],
-    )
+    )  # fmt: skip
 
 
 def body_spans(clause: Clause) -> list[tuple[int, int]]:

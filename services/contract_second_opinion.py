@@ -14,7 +14,6 @@ review: the playbook's flags stand and `second_opinion` says why it is missing.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from typing import Any
@@ -24,11 +23,11 @@ from pydantic import BaseModel
 from copilot.models import EvidenceRef
 from extractors.clauses import Clause
 from services.contract_borderline import Borderline, borderline_clauses
+from services.contract_flags import clause_flag
 from services.contract_models import (
     AskedClause,
     DroppedOpinion,
     Flag,
-    FlagBox,
     KeptOpinion,
     SecondOpinion,
 )
@@ -154,44 +153,15 @@ def _llm_flag(
     lang: str,
     file_name: str,
 ) -> Flag:
-    start, end = span
-    quote = clause.text[start:end]
     kind = playbook.kind(opinion.category)
-    boxes = [FlagBox(page=b.page, bbox=b.bbox) for b in clause.locate(start, end)]
-    digest = hashlib.sha1(f"llm|{kind.id}|{clause.index}|{quote}".encode()).hexdigest()[:12]
     label = "LLM second opinion" if lang != "zh" else "LLM 第二意见"
-    return Flag(
-        id=f"fl_{digest}",
-        category=kind.id,
-        title=kind.title.pick(lang),
-        severity=opinion.severity,  # type: ignore[arg-type]  # checked against SEVERITIES
-        clause=clause.number,
-        clause_title=clause.title,
-        page=boxes[0].page if boxes else None,
-        bbox=boxes[0].bbox if boxes else None,
-        boxes=boxes,
-        paragraphs=clause.paragraphs(start, end),
-        quote=quote,
-        start=start,
+    return clause_flag(
+        kind, clause, span, playbook, lang, file_name,
+        severity=opinion.severity,
         explanation=f"[{label}, {model}] {' '.join(opinion.explanation.split())}",
-        suggestion=kind.fallback.pick(lang),
-        standard_position=kind.standard_position.pick(lang),
-        playbook_version=playbook.version,
         rule="llm.second_opinion",
         source="llm",
-        approximate_position=any(ln.approximate for ln in clause.lines if ln.start < end and ln.end > start),
-        evidence=[
-            EvidenceRef(
-                kind="clause",
-                id=f"{file_name}#{clause.number or 'preamble'}",
-                file=file_name,
-                quote=quote,
-                start=start,
-                end=end,
-                page=boxes[0].page if boxes else None,
-            )
-        ],
-    )
+    )  # fmt: skip
 
 
 def not_asked(reason: str) -> SecondOpinion:

@@ -9,13 +9,13 @@ and numeric extractors: the bundled MiniLM turns much of Chinese into [UNK].
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import numpy as np
 
 from extractors.clauses import Clause
-from services.contract_models import Flag, FlagBox
+from services.contract_flags import clause_flag
+from services.contract_models import Flag
 from services.contract_playbook import Playbook
 
 _EXEMPLARS: dict[tuple[int, str], tuple[list[str], np.ndarray]] = {}
@@ -67,29 +67,19 @@ def similarity_flags(
         if _rules_saw(playbook, kind, quote):
             continue  # the rules looked at this sentence and decided (e.g. 30 days is fine): no overruling
         flagged.add((kind_id, clause.index))
-        boxes = [FlagBox(page=b.page, bbox=b.bbox) for b in clause.locate(s, e)]
-        digest = hashlib.sha1(f"sim|{kind_id}|{clause.index}|{quote}".encode()).hexdigest()[:12]
         out.append(
-            Flag(
-                id=f"fl_{digest}",
-                category=kind_id,
-                title=kind.title.pick(lang),
+            clause_flag(
+                kind,
+                clause,
+                (s, e),
+                playbook,
+                lang,
+                file_name,
                 severity="low",
-                clause=clause.number,
-                clause_title=clause.title,
-                page=boxes[0].page if boxes else None,
-                bbox=boxes[0].bbox if boxes else None,
-                boxes=boxes,
-                paragraphs=clause.paragraphs(s, e),
-                quote=quote,
-                start=s,
                 explanation=f"reads like the playbook's example of {kind.title.en} (similarity {score:.2f}); no rule matched, check it",
-                suggestion=kind.fallback.pick(lang),
-                standard_position=kind.standard_position.pick(lang),
-                playbook_version=playbook.version,
                 rule=f"{kind_id}.similarity",
                 source="similarity",
-            )
+            )  # fmt: skip
         )
     return out
 

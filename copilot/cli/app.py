@@ -28,12 +28,29 @@ JsonOpt = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
 
 @app.command()
 def init(as_json: JsonOpt = False) -> None:
-    """Create the data dir and bring the database schema up to date (safe to repeat)."""
+    """Create the data dir, bring the database schema up to date and, when the search index was
+    built by another embedder (an upgrade changed the default), rebuild it (safe to repeat)."""
+    from copilot.ingest.cli import rebuild_index
+    from copilot.ingest.reindex import built_by_another_embedder
+
     ctx = context()
+    data: dict[str, object] = {
+        "data_dir": str(ctx.settings.data_dir.resolve()),
+        "database": ctx.db.dialect,
+        "status": "ready",
+        "search_index": "ready",
+    }
+    stale = built_by_another_embedder(ctx)
+    if stale:
+        err.print(f"the search index was {stale}: rebuilding it (copilot ingest reindex) ...")
+        summary = rebuild_index(ctx)
+        data["search_index"] = f"rebuilt: {summary['chunks']} chunks ({stale})"
     emit(
-        {"data_dir": str(ctx.settings.data_dir.resolve()), "database": ctx.db.dialect, "status": "ready"},
+        data,
         as_json,
-        lambda d: out.print(f"data dir {d['data_dir']} ready ({d['database']})"),
+        lambda d: out.print(
+            f"data dir {d['data_dir']} ready ({d['database']}); search index {d['search_index']}"
+        ),
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -111,20 +111,23 @@ def ingest_contracts(
 @app.command("reindex")
 def reindex_cmd(as_json: JsonOpt = False) -> None:
     """Rebuild the search index from the database with the configured embedder (after COPILOT_EMBED_MODEL changed)."""
-    from copilot.ingest.reindex import documents_to_rebuild, reindex
-
-    ctx = context()
-    total = sum(len(ids) for kind, ids in documents_to_rebuild(ctx).items() if kind != "voice_notes")
-    with progress("re-indexing", total) as advance:
-        summary = reindex(ctx, progress=advance)
     emit(
-        summary,
+        rebuild_index(context()),
         as_json,
         lambda s: out.print(
             f"re-indexed with {s['embed_model']}: {s['signals']} signals, {s['transcripts']} transcripts, "
             f"{s['contracts']} contracts, {s['chunks']} chunks; {s['voice_notes_queued']} voice notes queued for the worker"
         ),
     )
+
+
+def rebuild_index(ctx: Any) -> dict[str, Any]:
+    """`copilot ingest reindex` with a progress bar (also run by `copilot init` after an upgrade)."""
+    from copilot.ingest.reindex import documents_to_rebuild, reindex
+
+    total = sum(len(ids) for kind, ids in documents_to_rebuild(ctx).items() if kind != "voice_notes")
+    with progress("re-indexing", total) as advance:
+        return reindex(ctx, progress=advance)
 
 
 def _collect(path: Path, suffixes: set[str]) -> list[Path]:

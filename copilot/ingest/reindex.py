@@ -12,6 +12,7 @@ A crash half-way leaves a partial index; running the command again rebuilds it f
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from sqlalchemy import delete, select
 
@@ -67,3 +68,26 @@ def reindex(context: AppContext, progress: Callable[[int], None] | None = None) 
         "chunks": report.chunks,
         "voice_notes_queued": len(todo["voice_notes"]),
     }
+
+
+KNOWN_DIMENSIONS = {"bundled:all-MiniLM-L6-v2": 384, "bundled:minilm+zh-wordvec": 584}
+
+
+def built_by_another_embedder(context: AppContext) -> str | None:
+    """Why the embedded index cannot serve the configured embedder, or None when it can (or
+    there is none yet). Read from the shard's marker: no model is loaded to answer."""
+    from retrieval.store import MARKER, EdgeStore
+
+    if context.settings.qdrant_url:
+        return None  # a server collection is checked when it is opened
+    path = Path(context.settings.resolved_qdrant_path)
+    if not (path / MARKER).exists() and not (path / "edge_config.json").exists():
+        return None
+    built = EdgeStore.built_with(path)
+    wanted = context.settings.embed_model
+    if built.name is not None and built.name != wanted:
+        return f"built with {built.name}, COPILOT_EMBED_MODEL is {wanted}"
+    expected = KNOWN_DIMENSIONS.get(wanted)
+    if expected is not None and built.dimension != expected:
+        return f"built with a {built.dimension}-d embedder, {wanted} is {expected}-d"
+    return None

@@ -53,3 +53,29 @@ def test_an_index_from_another_embedder_is_refused_then_rebuilt(context: AppCont
     assert json.loads(marker.read_text())["embedder"] == context.settings.embed_model
     assert search(context, "焊装车间")[0].title == "焊装车间节拍瓶颈"
     assert get_store(context).count() == 2
+
+
+def test_init_rebuilds_an_index_left_by_another_embedder(context: AppContext, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """An upgrade that changes the default embedder: `copilot init` (run by `make run`) notices
+    from the shard's marker and rebuilds the index, so search works again without a manual step."""
+    import sys
+
+    from typer.testing import CliRunner
+
+    from copilot.cli import app as cli
+    from copilot.ingest.reindex import built_by_another_embedder
+
+    ingest_signal_files(context, [("s.jsonl", SIGNALS)])
+    close_store(context)
+    assert built_by_another_embedder(context) is None
+    marker = context.settings.resolved_qdrant_path / MARKER
+    built = json.loads(marker.read_text())
+    marker.write_text(json.dumps({"embedder": "some-older-model", "dimension": built["dimension"]}))
+    assert "some-older-model" in (built_by_another_embedder(context) or "")
+
+    monkeypatch.setattr(sys.modules["copilot.cli.app"], "context", lambda: context)
+    result = CliRunner().invoke(cli, ["init", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["search_index"].startswith("rebuilt: 2 chunks")
+    assert built_by_another_embedder(context) is None
+    assert search(context, "焊装车间")[0].title == "焊装车间节拍瓶颈"

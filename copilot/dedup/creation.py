@@ -55,6 +55,7 @@ class CreationCheck:
         self.row_cls, self.columns, _ = store.table_for(entity)
         self.prepared = Prepared(self.rules)
         self._index_of: dict[int, int] = {}  # id(item) -> its index in `prepared`
+        self._stored_index: dict[Any, int] = {}  # stored row id -> its index in `prepared`
         self._loaded = False
         self._names = self.prepared.column("name") if "name" in self.prepared.field_names else []
         self._exact: dict[_Key, list[int]] = {}  # stored rows, then accepted batch rows, per value
@@ -78,7 +79,7 @@ class CreationCheck:
     def _keys(self, data: Any, index: int) -> list[_Key]:
         keys: list[_Key] = []
         if self.entity == "customers":
-            name = self.prepared.column("name")[index]
+            name = self._names[index]
             phone = self.prepared.column("phone")[index]
             if data.uscc:
                 keys.append(_Key("uscc", data.uscc))
@@ -112,7 +113,7 @@ class CreationCheck:
                 exact.setdefault(key.column, set()).add(key.value)
         for column, values in exact.items():
             for value, record in self._fetch_exact(selected, column, sorted(values, key=str)):
-                self._exact.setdefault(_Key(column, value), []).append(self.prepared.add(record))
+                self._exact.setdefault(_Key(column, value), []).append(self._stored(record))
         name_key = self.row_cls.name_key if self.entity == "customers" else None
         for key in keys:
             if key.prefix and name_key is not None:
@@ -126,8 +127,15 @@ class CreationCheck:
                 for values in self.session.execute(stmt):
                     if values[-1] is None:  # merged rows are skipped here (see _fetch_exact)
                         record = dict(zip(self.columns, values[:-2], strict=True))
-                        block.append((values[-2], self.prepared.add(record)))
+                        block.append((values[-2], self._stored(record)))
                 self._prefix[key] = block
+
+    def _stored(self, record: dict[str, Any]) -> int:
+        """The index of a stored row in `prepared`, added once however many keys found it."""
+        index = self._stored_index.get(record["id"])
+        if index is None:
+            index = self._stored_index[record["id"]] = self.prepared.add(record)
+        return index
 
     def _fetch_exact(self, selected: list[Any], column: str, values: list[Any]) -> Any:
         """Stored rows sharing `column` with the batch, oldest first (capped per value when judged).

@@ -187,3 +187,19 @@ def test_contact_with_the_same_mobile_in_the_same_customer_is_409(client: TestCl
         "/contacts", headers=h, json={"customer_id": customer["id"], "name": "王芳", "phone": "13900000000"}
     )
     assert other.status_code == 201
+
+
+def test_a_stored_record_found_by_several_keys_is_listed_once(context) -> None:  # type: ignore[no-untyped-def]
+    """Same name key, same phone, same name prefix: three blocking keys find the stored record;
+    the 409 names it once."""
+    import pytest
+
+    from copilot.errors import Conflict
+
+    stored = {"name": "华山医院", "city": "上海市", "phone": "021-52889999", "industry": "医疗"}
+    with context.db.transaction() as session:
+        create_record(session, system_caller(), CUSTOMERS, CustomerIn(**stored))
+    with pytest.raises(Conflict) as info, context.db.transaction() as session:
+        create_record(session, system_caller(), CUSTOMERS, CustomerIn(**{**stored, "name": "上海华山医院"}))
+    assert info.value.code == "possible_duplicate"
+    assert [c["record"]["name"] for c in info.value.details["candidates"]] == ["华山医院"]

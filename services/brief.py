@@ -22,6 +22,7 @@ from copilot.bootstrap import AppContext
 from copilot.models import EvidenceRef
 from copilot.records import service as records
 from copilot.records.specs import SPECS
+from services.contract_points import contract_findings
 from services.facts import CustomerFacts, load_facts
 from services.generation import (
     Generator,
@@ -110,9 +111,12 @@ class _Prepared:
             customer = records.get_record(session, caller, SPECS["customers"], customer_id)
             self.facts = load_facts(session, caller, customer, now)
             rules = effective_rules(session)
+            contract_points = contract_findings(session, caller, customer_id, self.facts.language)
         self.vectors: VectorReport = prime_matcher(context, self.matcher, self.facts)
         self.cards = evaluate(rules, self.facts, self.matcher, context.settings.zone)
         self.material: Material = find_material(context, caller, self.facts, self.cards, self.matcher)
+        self.material.findings[:0] = contract_points  # flagged clauses first: they need no topic
+        self.material.contract_flags = len(contract_points)
         if record and self.cards:
             with context.db.transaction() as session:
                 record_cards(session, self.facts, self.cards)
@@ -181,7 +185,9 @@ def _generation_info(
             "triggers": "rules",
             "questions": "pending" if pending else _section_source(questions),
             "talk_tracks": "pending" if pending else _section_source(tracks),
-            "from_calls_and_contracts": "index",
+            "from_calls_and_contracts": "index+contract_review"
+            if prepared.material.contract_flags
+            else "index",
         },
         "fallbacks": [
             {"section": s, "item": i, "reason": x.fallback_reason}

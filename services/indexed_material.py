@@ -64,9 +64,15 @@ class Material:
     findings: list[Finding] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
     status: str = "ok"
+    contract_flags: int = 0  # findings that are contract-review flags (services.contract_points)
 
     def as_dict(self) -> dict[str, object]:
-        return {"status": self.status, "topics": self.topics, "spans": len(self.findings)}
+        return {
+            "status": self.status,
+            "topics": self.topics,
+            "spans": len(self.findings) - self.contract_flags,
+            "contract_flags": self.contract_flags,
+        }
 
 
 def topic_query(topic_id: str) -> str:

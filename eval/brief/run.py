@@ -60,6 +60,23 @@ class Checker:
         self.library = {e.id: e for e in load_library()}
         self.template_numbers = _template_numbers()
 
+    def flag_problem(self, session: Any, ref: EvidenceRef) -> str | None:
+        """A flagged clause of one of this customer's contracts, quoted verbatim."""
+        from sqlalchemy import select
+
+        from copilot.db.schema import ContractFlagRow, ContractRow
+
+        found = session.execute(
+            select(ContractFlagRow.id)
+            .join(ContractRow, ContractRow.id == ContractFlagRow.contract_id)
+            .where(
+                ContractRow.customer_id == self.customer_id,
+                ContractRow.file_name == ref.file,
+                ContractFlagRow.quote == ref.quote,
+            )
+        ).first()
+        return None if found else f"clause {ref.id} is not a flagged clause of this customer's contracts"
+
     def chunk_problem(self, ref: EvidenceRef) -> str | None:
         from retrieval.index import get_store
 
@@ -72,6 +89,8 @@ class Checker:
         return None if payload.get("text") == ref.quote else "quote differs from the indexed chunk"
 
     def ref_problem(self, session: Any, ref: EvidenceRef) -> str | None:
+        if ref.kind == "clause" and "#" in ref.id:  # a contract-review flag: `<file>#<clause>`
+            return self.flag_problem(session, ref)
         if ref.kind in ("transcript_span", "clause", "chunk"):
             return self.chunk_problem(ref)
         if ref.kind == "talk_track":

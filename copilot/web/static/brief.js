@@ -10,7 +10,7 @@
 
   function cite(refs) {
     return (refs || []).map((r) => {
-      const key = `${r.kind}-${r.id}`;
+      const key = `${r.kind}-${r.id}`.replace(/[^\w-]/g, "_"); // an element id and a CSS selector (ids like "file.pdf#3")
       if (!evidence.has(key)) evidence.set(key, { n: evidence.size + 1, ref: r });
       const n = evidence.get(key).n;
       return `<a class="cite" href="#ev-${esc(key)}" title="${esc(r.quote)}">[${n}]</a>`;

@@ -48,6 +48,7 @@ def _open(browser, base: str, key: str, cid: int, shot: str):  # type: ignore[no
         "badges": page.locator("#brief-questions .gen").all_inner_texts(),
         "material": page.locator("#brief-material li.finding").all_inner_texts(),
         "related": page.locator("#brief-triggers .related .cite").count(),
+        "evidence": page.locator("#brief-evidence li").all_inner_texts(),
     }
     if result["material"]:
         cite = page.locator("#brief-material li.finding .cite").first
@@ -68,6 +69,7 @@ def test_brief_on_the_customer_page(browser, data_dir: Path) -> None:  # type: i
     ctx = build_context(Settings(data_dir=data_dir))
     key, cid = _seed(ctx)
     index_call_and_contract(ctx, cid, key=101)
+    _upload_contract(ctx, cid)
     for base in _serve(ctx):
         seen = _open(browser, base, key, cid, "brief-offline.png")
     close_store(ctx)
@@ -77,10 +79,33 @@ def test_brief_on_the_customer_page(browser, data_dir: Path) -> None:  # type: i
     assert seen["badges"] == ["offline"] * 3
     assert seen["hash"].startswith("#ev-")
     assert "·" in seen["target_text"]  # kind:id · source · dates — quote
-    # the call and the contract clause from the index, quoted, linked to their evidence
+    # the contract's flagged clause comes first, then the call and the clause from the index,
+    # each quoted and linked to its evidence (page or time span)
+    assert "付款周期" in seen["material"][0] and "150" in seen["material"][0]
+    assert seen["material_target"].startswith("clause:HT-PAGE-001.pdf#") and "p. 1" in seen["material_target"]
     assert any(CALL[:12] in m for m in seen["material"]) and seen["related"] >= 1
-    assert seen["material_target"].startswith("transcript_span:") or "clause:" in seen["material_target"]
-    assert "0:30–0:41" in seen["material_target"] or "p. 3" in seen["material_target"]
+    assert any("0:30–0:41" in e for e in seen["evidence"]) and any("p. 3" in e for e in seen["evidence"])
+
+
+def _upload_contract(ctx: AppContext, customer_id: int) -> None:
+    """A contract whose payment term the review flags (150 days against the 90-day limit)."""
+    from copilot.auth import system_caller
+    from copilot.contracts.documents import ContractSource, SourceClause, render_pdf
+    from services import contract_queue
+
+    source = ContractSource(
+        title="设备采购合同",
+        clauses=[SourceClause(heading="第一条 付款", paragraphs=["买方应在验收合格后150日内支付全部货款。"])],
+    )
+    with ctx.db.transaction() as session:
+        contract_queue.submit_contract(
+            session,
+            ctx.settings,
+            system_caller(),
+            render_pdf(source),
+            "HT-PAGE-001.pdf",
+            customer_id=customer_id,
+        )
 
 
 def test_llm_sections_stream_in(browser, data_dir: Path) -> None:  # type: ignore[no-untyped-def]

@@ -99,6 +99,17 @@ class StoredVector:
 MAX_VECTOR_FETCH = 2000  # one brief reads ~400 signals' chunks; more is a caller's bug
 
 
+def _stored_vectors(records: Any) -> list[StoredVector]:
+    """Retrieved or scrolled points (either adapter's record type) as StoredVectors; points
+    without a dense vector are left out."""
+    out = []
+    for r in records:
+        dense = _dense_of(r.vector)
+        if dense is not None:
+            out.append(StoredVector(id=str(r.id), dense=dense, payload=dict(r.payload or {})))
+    return out
+
+
 def _dense_of(vector: Any) -> list[float] | None:
     """The `dense` part of a point's vectors as either client returns them (dict of named vectors)."""
     if isinstance(vector, dict):
@@ -416,12 +427,7 @@ class EdgeStore:
             )
         else:
             return []
-        out = []
-        for r in records:
-            dense = _dense_of(r.vector)
-            if dense is not None:
-                out.append(StoredVector(id=str(r.id), dense=dense, payload=dict(r.payload or {})))
-        return out
+        return _stored_vectors(records)
 
     def count(self, filter: SearchFilter | None = None) -> int:
         return int(self._shard.count(self._q.CountRequest(filter=self._filter(filter), exact=True)))
@@ -615,12 +621,7 @@ class ServerStore:
             )
         else:
             return []
-        out = []
-        for r in records:
-            dense = _dense_of(r.vector)
-            if dense is not None:
-                out.append(StoredVector(id=str(r.id), dense=dense, payload=dict(r.payload or {})))
-        return out
+        return _stored_vectors(records)
 
     def count(self, filter: SearchFilter | None = None) -> int:
         return int(self.client.count(self.collection, count_filter=self._filter(filter), exact=True).count)

@@ -58,13 +58,7 @@ def borderline_clauses(
         spans = body_spans(clause)
         for kind in playbook.kinds:
             for rule in kind.detection.rules:
-                if rule.scope != "sentence":
-                    continue
-                if rule.clause_all and not m.all_match(rule.clause_all, clause.text):
-                    continue
-                if rule.clause_unless and not m.none_match(rule.clause_unless, clause.text):
-                    continue
-                if rule.title_any and not m.any_match(rule.title_any, clause.title):
+                if rule.scope != "sentence" or not m.clause_admits(rule, clause):
                     continue
                 for s, e in spans:
                     sent = clause.text[s:e]

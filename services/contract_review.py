@@ -77,6 +77,15 @@ class Matcher:
     def none_match(self, patterns: list[str], text: str) -> bool:
         return not self.any_match(patterns, text)
 
+    def clause_admits(self, rule: Rule, clause: Clause) -> bool:
+        """Whether a sentence rule may look at this clause's sentences at all (its clause-level
+        conditions: words the clause must hold, words that rule it out, words of its title)."""
+        if rule.clause_all and not self.all_match(rule.clause_all, clause.text):
+            return False
+        if rule.clause_unless and not self.none_match(rule.clause_unless, clause.text):
+            return False
+        return not (rule.title_any and not self.any_match(rule.title_any, clause.title))
+
 
 def _format(template: str, values: dict[str, object]) -> str:
     class Safe(dict):
@@ -248,11 +257,7 @@ def review_clauses(
                         seen.add((kind.id, f"group:{group_key}"))
                         hit = (span[0], span[1], dict(kind.parameters))
                 else:
-                    if rule.clause_all and not m.all_match(rule.clause_all, clause.text):
-                        continue
-                    if rule.clause_unless and not m.none_match(rule.clause_unless, clause.text):
-                        continue
-                    if rule.title_any and not m.any_match(rule.title_any, clause.title):
+                    if not m.clause_admits(rule, clause):
                         continue
                     for s, e in spans:
                         sent = clause.text[s:e]

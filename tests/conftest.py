@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -238,3 +239,13 @@ def sign_in(tab, base_url: str, api_key: str, path: str = "/app") -> None:  # ty
     tab.goto(base_url + "/app")
     tab.evaluate("key => localStorage.setItem('copilot_api_key', key)", api_key)
     tab.goto(base_url + path)
+
+
+@pytest.fixture
+def fake_openai() -> Iterator[Any]:
+    """A local OpenAI-compatible endpoint (loopback) for the LLM paths; tests set its replies."""
+    from tests.services.fake_openai import FakeOpenAI
+
+    server = FakeOpenAI().start()
+    yield server
+    server.stop()

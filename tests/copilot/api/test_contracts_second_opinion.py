@@ -31,13 +31,6 @@ SOURCE = ContractSource(
 
 
 @pytest.fixture
-def fake_openai() -> Iterator[FakeOpenAI]:
-    server = FakeOpenAI().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def llm_context(data_dir: Path, fake_openai: FakeOpenAI) -> Iterator[AppContext]:
     ctx = build_context(
         Settings(

@@ -4,7 +4,6 @@ whoever words the replies."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,13 +14,6 @@ from copilot.clock import pinned
 from copilot.config import Settings
 from tests.copilot.handover.test_api import GOOD
 from tests.services.fake_openai import FakeOpenAI
-
-
-@pytest.fixture
-def fake_openai() -> Iterator[FakeOpenAI]:
-    server = FakeOpenAI().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
